@@ -1,1 +1,21 @@
-export const placeholder = 1;
+export { startTelemetry } from './start';
+export { onShutdown, runShutdown, shutdownTelemetry, isShuttingDown } from './lifecycle';
+export type { ShutdownHook, TelemetryHandle } from './lifecycle';
+export { resolveConfig, parseResourceAttributes } from './config';
+export type {
+  TelemetryOptions,
+  ResolvedConfig,
+  BatchSettings,
+  ExporterProtocol,
+  TraceExporterName,
+  MetricExporterName,
+  LogExporterName,
+  SamplerName,
+  PropagatorName,
+  ResourceDetectorName,
+  LogLevelName,
+} from './config';
+export { INSTRUMENTATION_NAMES, DEFAULT_INSTRUMENTATIONS } from './instrumentation-names';
+export type { InstrumentationName } from './instrumentation-names';
+export { IGNORED_INCOMING_PATHS, redisStatement } from './instrumentations';
+export { DURATION_BUCKETS_SECONDS, HISTOGRAM_VIEW_INSTRUMENTS } from './views';

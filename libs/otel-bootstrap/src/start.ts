@@ -1,0 +1,258 @@
+import type { DiagLogLevel, TextMapPropagator } from '@opentelemetry/api';
+import type { LoggerProvider, LogRecordExporter, LogRecordProcessor } from '@opentelemetry/sdk-logs';
+import type { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
+import type { Sampler, SpanExporter, SpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
+import { resolveConfig, type ExporterProtocol, type ResolvedConfig, type TelemetryOptions } from './config';
+import { createInstrumentations } from './instrumentations';
+import { installSignalHandlers, NOOP_HANDLE, state, withDeadline, type TelemetryHandle } from './lifecycle';
+import { log, setLogLevel } from './log';
+import { buildResource } from './resource';
+import { histogramViews } from './views';
+
+/**
+ * Starts OpenTelemetry (traces, metrics, logs) from the OTEL_* environment, once per process: a
+ * second call returns the first handle. Never throws: a failure to start is logged and the app
+ * gets the no-op handle, so telemetry can never keep a service from serving.
+ */
+export function startTelemetry(options: TelemetryOptions = {}): TelemetryHandle {
+  if (state.handle) return state.handle;
+  let config: ResolvedConfig;
+  try {
+    const resolved = resolveConfig(options);
+    config = resolved.config;
+    setLogLevel(config.logLevel);
+    for (const warning of resolved.warnings) log('warn', warning);
+  } catch (error) {
+    log('error', `telemetry configuration failed, telemetry is off: ${describe(error)}`);
+    return (state.handle = NOOP_HANDLE);
+  }
+  if (config.handleSignals) installSignalHandlers(config.appShutdownTimeoutMs);
+  if (config.disabled) {
+    log('debug', 'OTEL_SDK_DISABLED=true: telemetry is off');
+    return (state.handle = NOOP_HANDLE);
+  }
+  try {
+    return (state.handle = startSdk(config));
+  } catch (error) {
+    log('error', `telemetry failed to start, the service runs without it: ${describe(error)}`);
+    return (state.handle = NOOP_HANDLE);
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function startSdk(config: ResolvedConfig): TelemetryHandle {
+  const api = require('@opentelemetry/api') as typeof import('@opentelemetry/api');
+  if (config.logLevel !== 'info' || process.env['OTEL_LOG_LEVEL']) {
+    api.diag.setLogger(new api.DiagConsoleLogger(), { logLevel: diagLevel(api.DiagLogLevel, config.logLevel), suppressOverrideMessage: true });
+  }
+
+  // Instrumentations first: their require hooks must be in place before anything below loads a
+  // library they patch (the OTLP gRPC exporter loads @grpc/grpc-js).
+  const created = createInstrumentations(config.instrumentations);
+  for (const { name, error } of created.failed) log('warn', `instrumentation ${name} could not be loaded: ${describe(error)}`);
+  if (created.skipped.length > 0) log('debug', `instrumentations not installed, skipped: ${created.skipped.join(', ')}`);
+
+  const { AsyncLocalStorageContextManager } = require('@opentelemetry/context-async-hooks') as typeof import('@opentelemetry/context-async-hooks');
+  api.context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  const propagator = createPropagator(config);
+  if (propagator) api.propagation.setGlobalPropagator(propagator);
+
+  const resource = buildResource(config);
+  const meterProvider = createMeterProvider(config, resource);
+  const selfMetrics = config.sdkSelfMetrics ? meterProvider : undefined;
+  const tracerProvider = createTracerProvider(config, resource, selfMetrics);
+  const loggerProvider = createLoggerProvider(config, resource, selfMetrics);
+
+  if (meterProvider) api.metrics.setGlobalMeterProvider(meterProvider);
+  if (tracerProvider) api.trace.setGlobalTracerProvider(tracerProvider);
+  if (loggerProvider) api.logs.setGlobalLoggerProvider(loggerProvider);
+
+  const { registerInstrumentations } = require('@opentelemetry/instrumentation') as typeof import('@opentelemetry/instrumentation');
+  registerInstrumentations({
+    instrumentations: created.instrumentations,
+    ...(tracerProvider && { tracerProvider }),
+    ...(meterProvider && { meterProvider }),
+    ...(loggerProvider && { loggerProvider }),
+  });
+
+  const providers = [tracerProvider, meterProvider, loggerProvider].filter((p) => p !== undefined);
+  let stopped: Promise<void> | undefined;
+  return {
+    enabled: true,
+    forceFlush: async () => {
+      await withDeadline(Promise.all(providers.map((p) => p.forceFlush())), config.shutdownTimeoutMs, 'telemetry flush');
+    },
+    shutdown: () =>
+      (stopped ??= (async () => {
+        for (const instrumentation of created.instrumentations) instrumentation.disable();
+        // Traces first in the list: they are what a drained request most needs delivered.
+        await withDeadline(Promise.all(providers.map((p) => p.shutdown())), config.shutdownTimeoutMs, 'telemetry shutdown');
+      })()),
+  };
+}
+
+function diagLevel(levels: typeof DiagLogLevel, name: ResolvedConfig['logLevel']): DiagLogLevel {
+  const map = { none: levels.NONE, error: levels.ERROR, warn: levels.WARN, info: levels.INFO, debug: levels.DEBUG, verbose: levels.VERBOSE, all: levels.ALL };
+  return map[name];
+}
+
+function createPropagator(config: ResolvedConfig): TextMapPropagator | undefined {
+  const core = require('@opentelemetry/core') as typeof import('@opentelemetry/core');
+  const propagators: TextMapPropagator[] = config.propagators.map((name) => {
+    switch (name) {
+      case 'tracecontext':
+        return new core.W3CTraceContextPropagator();
+      case 'baggage':
+        return new core.W3CBaggagePropagator();
+      case 'b3':
+      case 'b3multi': {
+        const b3 = require('@opentelemetry/propagator-b3') as typeof import('@opentelemetry/propagator-b3');
+        return new b3.B3Propagator(name === 'b3multi' ? { injectEncoding: b3.B3InjectEncoding.MULTI_HEADER } : {});
+      }
+    }
+  });
+  if (propagators.length === 0) return undefined;
+  return propagators.length === 1 ? propagators[0] : new core.CompositePropagator({ propagators });
+}
+
+function createSampler(config: ResolvedConfig): Sampler {
+  const t = require('@opentelemetry/sdk-trace') as typeof import('@opentelemetry/sdk-trace');
+  const { name, ratio } = config.sampler;
+  switch (name) {
+    case 'always_on':
+      return new t.AlwaysOnSampler();
+    case 'always_off':
+      return new t.AlwaysOffSampler();
+    case 'traceidratio':
+      return new t.TraceIdRatioBasedSampler(ratio);
+    case 'parentbased_always_on':
+      return new t.ParentBasedSampler({ root: new t.AlwaysOnSampler() });
+    case 'parentbased_always_off':
+      return new t.ParentBasedSampler({ root: new t.AlwaysOffSampler() });
+    case 'parentbased_traceidratio':
+      return new t.ParentBasedSampler({ root: new t.TraceIdRatioBasedSampler(ratio) });
+  }
+}
+
+/** Builds one exporter; a constructor that throws (a malformed endpoint, say) costs only that signal. */
+function tryCreate<T>(what: string, create: () => T): T | undefined {
+  try {
+    return create();
+  } catch (error) {
+    log('warn', `${what} could not be created, that signal is not exported: ${describe(error)}`);
+    return undefined;
+  }
+}
+
+const OTLP_PACKAGES = {
+  traces: { grpc: '@opentelemetry/exporter-trace-otlp-grpc', 'http/protobuf': '@opentelemetry/exporter-trace-otlp-proto', 'http/json': '@opentelemetry/exporter-trace-otlp-http' },
+  metrics: { grpc: '@opentelemetry/exporter-metrics-otlp-grpc', 'http/protobuf': '@opentelemetry/exporter-metrics-otlp-proto', 'http/json': '@opentelemetry/exporter-metrics-otlp-http' },
+  logs: { grpc: '@opentelemetry/exporter-logs-otlp-grpc', 'http/protobuf': '@opentelemetry/exporter-logs-otlp-proto', 'http/json': '@opentelemetry/exporter-logs-otlp-http' },
+} as const;
+
+/** The OTLP exporters read their endpoint, headers, timeout, compression and TLS settings from the environment themselves, as the specification defines. */
+function otlpExporter<T>(signal: keyof typeof OTLP_PACKAGES, protocol: ExporterProtocol, className: string): T {
+  const module = require(OTLP_PACKAGES[signal][protocol]) as Record<string, new () => T>;
+  const Exporter = module[className];
+  if (!Exporter) throw new Error(`${OTLP_PACKAGES[signal][protocol]} has no ${className}`);
+  return new Exporter();
+}
+
+function createTracerProvider(config: ResolvedConfig, resource: import('@opentelemetry/resources').Resource, selfMetrics: MeterProvider | undefined): TracerProvider | undefined {
+  if (config.traces.exporters.length === 0) return undefined;
+  const t = require('@opentelemetry/sdk-trace') as typeof import('@opentelemetry/sdk-trace');
+  const spanProcessors: SpanProcessor[] = [];
+  for (const name of config.traces.exporters) {
+    if (name === 'console') {
+      spanProcessors.push(new t.SimpleSpanProcessor({ exporter: new t.ConsoleSpanExporter() }));
+      continue;
+    }
+    const exporter = tryCreate(`the OTLP trace exporter (${config.traces.protocol})`, () =>
+      otlpExporter<SpanExporter>('traces', config.traces.protocol, 'OTLPTraceExporter'),
+    );
+    if (exporter) {
+      spanProcessors.push(
+        new t.BatchSpanProcessor({ exporter, ...definedOnly(config.traces.batch), ...(selfMetrics && { selfObsMeterProvider: selfMetrics }) }),
+      );
+    }
+  }
+  if (spanProcessors.length === 0) return undefined;
+  return new t.TracerProvider({ resource, sampler: createSampler(config), spanProcessors, spanLimits: spanLimitsFromEnv() });
+}
+
+function createMeterProvider(config: ResolvedConfig, resource: import('@opentelemetry/resources').Resource): MeterProvider | undefined {
+  if (config.metrics.exporters.length === 0) return undefined;
+  const m = require('@opentelemetry/sdk-metrics') as typeof import('@opentelemetry/sdk-metrics');
+  const readers: MetricReader[] = [];
+  for (const name of config.metrics.exporters) {
+    if (name === 'prometheus') {
+      const reader = tryCreate('the Prometheus exporter', () => {
+        const { PrometheusExporter } = require('@opentelemetry/exporter-prometheus') as typeof import('@opentelemetry/exporter-prometheus');
+        const port = Number(process.env['OTEL_EXPORTER_PROMETHEUS_PORT'] ?? 9464);
+        const host = process.env['OTEL_EXPORTER_PROMETHEUS_HOST'];
+        return new PrometheusExporter({ port: Number.isInteger(port) && port > 0 ? port : 9464, ...(host && { host }) }, (error) => {
+          if (error) log('warn', `the Prometheus endpoint could not start: ${describe(error)}`);
+        });
+      });
+      if (reader) readers.push(reader);
+      continue;
+    }
+    const exporter =
+      name === 'console'
+        ? new m.ConsoleMetricExporter()
+        : tryCreate(`the OTLP metric exporter (${config.metrics.protocol})`, () =>
+            otlpExporter<import('@opentelemetry/sdk-metrics').PushMetricExporter>('metrics', config.metrics.protocol, 'OTLPMetricExporter'),
+          );
+    if (!exporter) continue;
+    readers.push(
+      new m.PeriodicExportingMetricReader({
+        exporter,
+        exportIntervalMillis: config.metrics.exportIntervalMillis,
+        exportTimeoutMillis: config.metrics.exportTimeoutMillis,
+        ...(config.metrics.maxExportBatchSize !== undefined && { maxExportBatchSize: config.metrics.maxExportBatchSize }),
+      }),
+    );
+  }
+  if (readers.length === 0) return undefined;
+  return new m.MeterProvider({ resource, readers, views: histogramViews(m.AggregationType) });
+}
+
+function createLoggerProvider(config: ResolvedConfig, resource: import('@opentelemetry/resources').Resource, selfMetrics: MeterProvider | undefined): LoggerProvider | undefined {
+  if (config.logs.exporters.length === 0) return undefined;
+  const l = require('@opentelemetry/sdk-logs') as typeof import('@opentelemetry/sdk-logs');
+  const processors: LogRecordProcessor[] = [];
+  for (const name of config.logs.exporters) {
+    if (name === 'console') {
+      processors.push(new l.SimpleLogRecordProcessor({ exporter: new l.ConsoleLogRecordExporter() }));
+      continue;
+    }
+    const exporter = tryCreate(`the OTLP log exporter (${config.logs.protocol})`, () =>
+      otlpExporter<LogRecordExporter>('logs', config.logs.protocol, 'OTLPLogExporter'),
+    );
+    if (exporter) {
+      processors.push(
+        new l.BatchLogRecordProcessor({ exporter, ...definedOnly(config.logs.batch), ...(selfMetrics && { selfObsMeterProvider: selfMetrics }) }),
+      );
+    }
+  }
+  if (processors.length === 0) return undefined;
+  return new l.LoggerProvider({ resource, processors });
+}
+
+function definedOnly<T extends object>(settings: T): Partial<T> {
+  return Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+function spanLimitsFromEnv(): import('@opentelemetry/sdk-trace').SpanLimits {
+  const { getNumberFromEnv } = require('@opentelemetry/core') as typeof import('@opentelemetry/core');
+  const limits = {
+    attributeCountLimit: getNumberFromEnv('OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT') ?? getNumberFromEnv('OTEL_ATTRIBUTE_COUNT_LIMIT'),
+    attributeValueLengthLimit: getNumberFromEnv('OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT') ?? getNumberFromEnv('OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT'),
+    eventCountLimit: getNumberFromEnv('OTEL_SPAN_EVENT_COUNT_LIMIT'),
+    linkCountLimit: getNumberFromEnv('OTEL_SPAN_LINK_COUNT_LIMIT'),
+  };
+  return definedOnly(limits);
+}
