@@ -56,6 +56,7 @@ export interface ResolvedConfig {
     exportIntervalMillis: number;
     exportTimeoutMillis: number;
     maxExportBatchSize: number | undefined;
+    temporalityPreference: 'cumulative' | 'delta' | 'lowmemory';
   };
   logs: { exporters: LogExporterName[]; protocol: ExporterProtocol; batch: BatchSettings };
   sampler: { name: SamplerName; ratio: number };
@@ -245,6 +246,7 @@ export function resolveConfig(options: TelemetryOptions = {}): { config: Resolve
       exportIntervalMillis,
       exportTimeoutMillis,
       maxExportBatchSize: metricBatch,
+      temporalityPreference: oneOf('OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE', ['cumulative', 'delta', 'lowmemory'] as const, 'cumulative'),
     },
     logs: { exporters: logExporters === 'none' ? [] : logExporters, protocol: logsProtocol, batch: batch('BLRP') },
     sampler: { name: samplerName, ratio },

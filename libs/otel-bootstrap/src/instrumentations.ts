@@ -185,47 +185,78 @@ const FACTORIES: Record<InstrumentationName, InstrumentationFactory> = {
   },
 };
 
-/** Whether any of the packages is installed where the app (its working directory) would find it. */
-function installed(modules: readonly string[], searchFrom: readonly string[]): boolean {
-  return modules.some((name) => {
-    try {
-      require.resolve(`${name}/package.json`, { paths: [...searchFrom] });
-      return true;
-    } catch (error) {
-      // A package whose "exports" hides package.json is still installed.
-      return (error as NodeJS.ErrnoException).code === 'ERR_PACKAGE_PATH_NOT_EXPORTED';
-    }
-  });
+/** `express` for `express/lib/x`, `@grpc/grpc-js` for `@grpc/grpc-js/build/src/x`. */
+export function packageNameOf(id: string): string {
+  const slash = id.indexOf('/');
+  if (slash === -1) return id;
+  if (id.charCodeAt(0) !== 64 /* @ */) return id.slice(0, slash);
+  const second = id.indexOf('/', slash + 1);
+  return second === -1 ? id : id.slice(0, second);
 }
 
-export interface CreatedInstrumentations {
-  instrumentations: Instrumentation[];
-  /** Enabled by configuration but not created, because the library is not installed. */
-  skipped: InstrumentationName[];
+export interface InstrumentationSet {
+  /** Created at start: built-in modules (http, fetch), runtime metrics, and the explicitly enabled extras. */
+  eager: Instrumentation[];
+  /** Enabled but waiting for the app to require their library; created then, or never. */
+  deferred: InstrumentationName[];
   /** Failed to load or construct; each is reported and the others still work. */
   failed: Array<{ name: InstrumentationName; error: unknown }>;
 }
 
 /**
- * Creates the enabled instrumentations, skipping those whose library the app does not have
- * installed (a pruned per-app image then pays only for what it uses).
+ * Creates the enabled instrumentations. Those of a library (express, pg, ...) are created when the
+ * app first requires that library, just before it loads, so their require hooks still patch it:
+ * a service pays only for the libraries it uses, and a missing library costs nothing.
  */
 export function createInstrumentations(
   names: readonly InstrumentationName[],
-  searchFrom: readonly string[] = [process.cwd()],
-): CreatedInstrumentations {
-  const result: CreatedInstrumentations = { instrumentations: [], skipped: [], failed: [] };
+  onLateCreate: (instrumentation: Instrumentation) => void,
+  onLateFailure: (name: InstrumentationName, error: unknown) => void,
+): InstrumentationSet {
+  const result: InstrumentationSet = { eager: [], deferred: [], failed: [] };
+  const triggers = new Map<string, { name: InstrumentationName; modules: readonly string[] }>();
   for (const name of names) {
     const factory = FACTORIES[name];
-    if (factory.modules && !installed(factory.modules, searchFrom)) {
-      result.skipped.push(name);
+    if (factory.modules) {
+      result.deferred.push(name);
+      for (const module of factory.modules) triggers.set(module, { name, modules: factory.modules });
       continue;
     }
     try {
-      result.instrumentations.push(factory.create());
+      result.eager.push(factory.create());
     } catch (error) {
       result.failed.push({ name, error });
     }
   }
+  if (triggers.size > 0) {
+    createOnFirstRequire(triggers, (name) => {
+      try {
+        onLateCreate(FACTORIES[name].create());
+      } catch (error) {
+        onLateFailure(name, error);
+      }
+    });
+  }
   return result;
+}
+
+function createOnFirstRequire(
+  triggers: Map<string, { name: InstrumentationName; modules: readonly string[] }>,
+  create: (name: InstrumentationName) => void,
+): void {
+  const Module = require('node:module') as { prototype: { require: (id: string) => unknown } };
+  const next = Module.prototype.require;
+  Module.prototype.require = function requireCreatingInstrumentation(this: unknown, id: string) {
+    // Relative and absolute paths and built-ins are never a trigger; the check costs one char read
+    // per require, and nothing once every trigger has fired.
+    if (triggers.size > 0 && typeof id === 'string' && id.charCodeAt(0) !== 46 /* . */ && id.charCodeAt(0) !== 47 /* / */) {
+      const trigger = triggers.get(packageNameOf(id));
+      if (trigger) {
+        for (const module of trigger.modules) triggers.delete(module);
+        create(trigger.name);
+      }
+    }
+    // eslint-disable-next-line prefer-rest-params
+    return next.apply(this, arguments as unknown as [string]);
+  };
 }

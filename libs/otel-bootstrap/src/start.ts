@@ -1,4 +1,5 @@
 import type { DiagLogLevel, TextMapPropagator } from '@opentelemetry/api';
+import type { Instrumentation } from '@opentelemetry/instrumentation';
 import type { LoggerProvider, LogRecordExporter, LogRecordProcessor } from '@opentelemetry/sdk-logs';
 import type { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import type { Sampler, SpanExporter, SpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
@@ -7,6 +8,7 @@ import { createInstrumentations } from './instrumentations';
 import { installSignalHandlers, NOOP_HANDLE, state, withDeadline, type TelemetryHandle } from './lifecycle';
 import { log, setLogLevel } from './log';
 import { buildResource } from './resource';
+import { lazyLogExporter, lazyMetricExporter, lazySpanExporter } from './lazy-exporter';
 import { histogramViews } from './views';
 
 /**
@@ -51,9 +53,17 @@ function startSdk(config: ResolvedConfig): TelemetryHandle {
 
   // Instrumentations first: their require hooks must be in place before anything below loads a
   // library they patch (the OTLP gRPC exporter loads @grpc/grpc-js).
-  const created = createInstrumentations(config.instrumentations);
+  const lateCreated: Instrumentation[] = [];
+  let register: ((instrumentation: Instrumentation) => void) | undefined;
+  const created = createInstrumentations(
+    config.instrumentations,
+    (instrumentation) => {
+      lateCreated.push(instrumentation);
+      register?.(instrumentation);
+    },
+    (name, error) => log('warn', `instrumentation ${name} could not be loaded: ${describe(error)}`),
+  );
   for (const { name, error } of created.failed) log('warn', `instrumentation ${name} could not be loaded: ${describe(error)}`);
-  if (created.skipped.length > 0) log('debug', `instrumentations not installed, skipped: ${created.skipped.join(', ')}`);
 
   const { AsyncLocalStorageContextManager } = require('@opentelemetry/context-async-hooks') as typeof import('@opentelemetry/context-async-hooks');
   api.context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
@@ -71,12 +81,14 @@ function startSdk(config: ResolvedConfig): TelemetryHandle {
   if (loggerProvider) api.logs.setGlobalLoggerProvider(loggerProvider);
 
   const { registerInstrumentations } = require('@opentelemetry/instrumentation') as typeof import('@opentelemetry/instrumentation');
-  registerInstrumentations({
-    instrumentations: created.instrumentations,
-    ...(tracerProvider && { tracerProvider }),
-    ...(meterProvider && { meterProvider }),
-    ...(loggerProvider && { loggerProvider }),
-  });
+  register = (instrumentation) =>
+    registerInstrumentations({
+      instrumentations: [instrumentation],
+      ...(tracerProvider && { tracerProvider }),
+      ...(meterProvider && { meterProvider }),
+      ...(loggerProvider && { loggerProvider }),
+    });
+  created.eager.forEach(register);
 
   const providers = [tracerProvider, meterProvider, loggerProvider].filter((p) => p !== undefined);
   let stopped: Promise<void> | undefined;
@@ -87,7 +99,7 @@ function startSdk(config: ResolvedConfig): TelemetryHandle {
     },
     shutdown: () =>
       (stopped ??= (async () => {
-        for (const instrumentation of created.instrumentations) instrumentation.disable();
+        for (const instrumentation of [...created.eager, ...lateCreated]) instrumentation.disable();
         // Traces first in the list: they are what a drained request most needs delivered.
         await withDeadline(Promise.all(providers.map((p) => p.shutdown())), config.shutdownTimeoutMs, 'telemetry shutdown');
       })()),
@@ -137,7 +149,7 @@ function createSampler(config: ResolvedConfig): Sampler {
   }
 }
 
-/** Builds one exporter; a constructor that throws (a malformed endpoint, say) costs only that signal. */
+/** Builds one component; a constructor that throws costs only that component. */
 function tryCreate<T>(what: string, create: () => T): T | undefined {
   try {
     return create();
@@ -170,14 +182,12 @@ function createTracerProvider(config: ResolvedConfig, resource: import('@opentel
       spanProcessors.push(new t.SimpleSpanProcessor({ exporter: new t.ConsoleSpanExporter() }));
       continue;
     }
-    const exporter = tryCreate(`the OTLP trace exporter (${config.traces.protocol})`, () =>
+    const exporter = lazySpanExporter(`the OTLP trace exporter (${config.traces.protocol})`, () =>
       otlpExporter<SpanExporter>('traces', config.traces.protocol, 'OTLPTraceExporter'),
     );
-    if (exporter) {
-      spanProcessors.push(
-        new t.BatchSpanProcessor({ exporter, ...definedOnly(config.traces.batch), ...(selfMetrics && { selfObsMeterProvider: selfMetrics }) }),
-      );
-    }
+    spanProcessors.push(
+      new t.BatchSpanProcessor({ exporter, ...definedOnly(config.traces.batch), ...(selfMetrics && { selfObsMeterProvider: selfMetrics }) }),
+    );
   }
   if (spanProcessors.length === 0) return undefined;
   return new t.TracerProvider({ resource, sampler: createSampler(config), spanProcessors, spanLimits: spanLimitsFromEnv() });
@@ -203,10 +213,12 @@ function createMeterProvider(config: ResolvedConfig, resource: import('@opentele
     const exporter =
       name === 'console'
         ? new m.ConsoleMetricExporter()
-        : tryCreate(`the OTLP metric exporter (${config.metrics.protocol})`, () =>
-            otlpExporter<import('@opentelemetry/sdk-metrics').PushMetricExporter>('metrics', config.metrics.protocol, 'OTLPMetricExporter'),
+        : lazyMetricExporter(
+            `the OTLP metric exporter (${config.metrics.protocol})`,
+            () => otlpExporter<import('@opentelemetry/sdk-metrics').PushMetricExporter>('metrics', config.metrics.protocol, 'OTLPMetricExporter'),
+            config.metrics.temporalityPreference,
+            m,
           );
-    if (!exporter) continue;
     readers.push(
       new m.PeriodicExportingMetricReader({
         exporter,
@@ -229,14 +241,12 @@ function createLoggerProvider(config: ResolvedConfig, resource: import('@opentel
       processors.push(new l.SimpleLogRecordProcessor({ exporter: new l.ConsoleLogRecordExporter() }));
       continue;
     }
-    const exporter = tryCreate(`the OTLP log exporter (${config.logs.protocol})`, () =>
+    const exporter = lazyLogExporter(`the OTLP log exporter (${config.logs.protocol})`, () =>
       otlpExporter<LogRecordExporter>('logs', config.logs.protocol, 'OTLPLogExporter'),
     );
-    if (exporter) {
-      processors.push(
-        new l.BatchLogRecordProcessor({ exporter, ...definedOnly(config.logs.batch), ...(selfMetrics && { selfObsMeterProvider: selfMetrics }) }),
-      );
-    }
+    processors.push(
+      new l.BatchLogRecordProcessor({ exporter, ...definedOnly(config.logs.batch), ...(selfMetrics && { selfObsMeterProvider: selfMetrics }) }),
+    );
   }
   if (processors.length === 0) return undefined;
   return new l.LoggerProvider({ resource, processors });
