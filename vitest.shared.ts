@@ -11,7 +11,8 @@ export const sharedTestConfig = defineConfig({
     pool: 'forks',
     testTimeout: 60_000,
     hookTimeout: 60_000,
-    reporters: process.env['CI'] ? ['default'] : ['default'],
+    // The JSON report lets tools/scripts/test.sh print one closing "N passed, N failed" line for all projects.
+    reporters: ['default', ['json', { outputFile: 'test-results/vitest.json' }]],
     passWithNoTests: false,
   },
 });

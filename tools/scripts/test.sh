@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# The test command of the README: sets up a fresh clone, makes sure Redis and PostgreSQL answer,
+# then lints, type-checks, builds and tests every project (CI runs exactly this). Extra arguments
+# go to nx (e.g. --projects=@mcp/otel-bootstrap).
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$root"
+bash tools/scripts/setup.sh
+source tools/scripts/ensure-node.sh
+bash tools/scripts/services.sh
+export NX_DAEMON=false NX_NO_CLOUD=true
+npx nx sync:check
+rm -f {apps,libs,tools}/*/test-results/vitest.json
+status=0
+npx nx run-many -t lint typecheck build test --outputStyle=stream "$@" || status=$?
+node tools/scripts/test-summary.mjs || status=$((status == 0 ? 1 : status))
+exit $status
