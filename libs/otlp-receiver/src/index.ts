@@ -1,1 +1,51 @@
-export const placeholder = 1;
+export { startOtlpReceiver } from './receiver';
+export type {
+  FaultOptions,
+  OtlpReceiver,
+  OtlpReceiverOptions,
+  RespondWithOptions,
+  WaitForMetricOptions,
+  WaitForRecordsOptions,
+  WaitOptions,
+} from './receiver';
+export {
+  ancestorsOf,
+  assertParentChild,
+  checkParentChild,
+  childrenOf,
+  findSpan,
+  groupByService,
+  matchesSpan,
+  parentOf,
+  renderTraceTree,
+  traceOf,
+} from './trace-helpers';
+export type { ParentChildCheck, ParentChildOptions, RenderTreeOptions, SpanMatcher, SpanQuery } from './trace-helpers';
+export { findMetric, logsForTrace, metricPoints } from './query-helpers';
+export { scanTelemetry } from './scan';
+export type { TelemetrySnapshot } from './scan';
+export { attributesInclude, attrValueEquals } from './match';
+export { loadOtlpProto, protoDir } from './proto';
+export type { OtlpProtoTypes } from './proto';
+export type {
+  AttrValue,
+  Attributes,
+  ExponentialHistogramValue,
+  HistogramValue,
+  MetricType,
+  OtlpEncoding,
+  OtlpSignal,
+  ReceivedLog,
+  ReceivedMetricPoint,
+  ReceivedScope,
+  ReceivedSpan,
+  ReceivedSpanEvent,
+  ReceivedSpanLink,
+  RequestStats,
+  ScanHit,
+  SignalRequestStats,
+  SpanKindName,
+  StatusCodeName,
+  SummaryValue,
+  TemporalityName,
+} from './types';
