@@ -1,0 +1,164 @@
+import { childrenOf, renderTraceTree } from '@mcp/otlp-receiver';
+import { describe, expect, it } from 'vitest';
+import { spawnFixture, useFixtureCleanup } from './support/fixture-process';
+import { request } from './support/http-client';
+import { first, isHttpServerSpan, spansOf, startReceiver, uniqueServiceName, useReceiverCleanup } from './support/telemetry';
+
+useFixtureCleanup();
+useReceiverCleanup();
+
+describe('Express 5 under --require', () => {
+  it('exports one SERVER span per request with the stable HTTP attributes and the route template', async () => {
+    const receiver = await startReceiver();
+    const serviceName = uniqueServiceName('express');
+    const app = await spawnFixture('express-app.cjs', { endpoint: receiver.url, serviceName });
+
+    expect((await request(`${app.url}/users/42`)).status).toBe(200);
+    expect((await request(`${app.url}/users/7/orders/99?expand=items`)).status).toBe(200);
+
+    const user = first(await receiver.waitForSpans(isHttpServerSpan('/users/42')));
+    const order = first(await receiver.waitForSpans(isHttpServerSpan('/users/7/orders/99')));
+    expect(user).toMatchObject({
+      kind: 'SERVER',
+      name: 'GET /users/:id',
+      serviceName,
+      status: { code: 'UNSET' },
+      attributes: {
+        'http.request.method': 'GET',
+        'http.route': '/users/:id',
+        'http.response.status_code': 200,
+        'url.path': '/users/42',
+        'url.scheme': 'http',
+      },
+    });
+    expect(user.parentSpanId).toBeUndefined();
+    expect(order.attributes).toMatchObject({ 'http.route': '/users/:id/orders/:orderId', 'url.query': 'expand=items' });
+    expect(typeof user.attributes['http.response.body.size']).toBe('number');
+  });
+
+  it('records http.request.body.size on a JSON POST', async () => {
+    const receiver = await startReceiver();
+    const serviceName = uniqueServiceName('express-post');
+    const app = await spawnFixture('express-app.cjs', { endpoint: receiver.url, serviceName });
+    const payload = { model_type: 'stub-small', prompt: 'x'.repeat(100) };
+
+    const answer = await request(`${app.url}/echo`, { json: payload });
+    expect(answer.status).toBe(201);
+
+    const span = first(await receiver.waitForSpans(isHttpServerSpan('/echo')));
+    expect(span.attributes).toMatchObject({
+      'http.request.method': 'POST',
+      'http.route': '/echo',
+      'http.response.status_code': 201,
+      'http.request.body.size': Buffer.byteLength(JSON.stringify(payload)),
+      'http.response.body.size': Buffer.byteLength(answer.text),
+    });
+  });
+
+  it('makes no spans for middleware or router layers, only the request handler', async () => {
+    const receiver = await startReceiver();
+    const serviceName = uniqueServiceName('express-layers');
+    const app = await spawnFixture('express-app.cjs', { endpoint: receiver.url, serviceName });
+
+    await request(`${app.url}/echo`, { json: { a: 1 } });
+    const server = first(await receiver.waitForSpans(isHttpServerSpan('/echo')));
+    await receiver.waitForSpans({ serviceName, name: 'request handler' });
+
+    const trace = spansOf(receiver, serviceName).filter((span) => span.traceId === server.traceId);
+    const types = trace.map((span) => span.attributes['express.type']).filter((type) => type !== undefined);
+    expect(types, renderTraceTree(trace)).toEqual(['request_handler']);
+    expect(trace.some((span) => /middleware|jsonParser|router/i.test(span.name)), renderTraceTree(trace)).toBe(false);
+    expect(childrenOf(trace, server).map((span) => span.name)).toEqual(['request handler']);
+  });
+
+  it('marks a route that throws as ERROR with status code 500', async () => {
+    const receiver = await startReceiver();
+    const serviceName = uniqueServiceName('express-error');
+    const app = await spawnFixture('express-app.cjs', { endpoint: receiver.url, serviceName });
+
+    expect((await request(`${app.url}/boom`)).status).toBe(500);
+
+    const span = first(await receiver.waitForSpans(isHttpServerSpan('/boom')));
+    expect(span).toMatchObject({
+      status: { code: 'ERROR' },
+      attributes: { 'http.response.status_code': 500, 'http.route': '/boom', 'error.type': '500' },
+    });
+  });
+
+  it('makes no span for /health (ignored probe path) while other requests still trace', async () => {
+    const receiver = await startReceiver();
+    const serviceName = uniqueServiceName('express-health');
+    const app = await spawnFixture('express-app.cjs', { endpoint: receiver.url, serviceName });
+
+    expect((await request(`${app.url}/health`)).status).toBe(200);
+    expect((await request(`${app.url}/health?verbose=1`)).status).toBe(200);
+    // A request after the probes: once its span is in, the probes' would be too (same batch or earlier).
+    await request(`${app.url}/users/1`);
+    await receiver.waitForSpans(isHttpServerSpan('/users/1'));
+
+    const spans = spansOf(receiver, serviceName);
+    expect(spans.filter((span) => span.attributes['url.path'] === '/health' || span.attributes['http.route'] === '/health'), renderTraceTree(spans)).toEqual([]);
+  });
+});
+
+describe('Express 5 under --import', () => {
+  it('is instrumented the same way (route, handler span) when the preload is given with --import', async () => {
+    const receiver = await startReceiver();
+    const serviceName = uniqueServiceName('express-import');
+    const app = await spawnFixture('express-app.cjs', { endpoint: receiver.url, serviceName, preload: 'import' });
+
+    expect((await request(`${app.url}/users/5`)).status).toBe(200);
+
+    const server = first(await receiver.waitForSpans(isHttpServerSpan('/users/5')));
+    expect(server).toMatchObject({ kind: 'SERVER', attributes: { 'http.route': '/users/:id', 'http.request.method': 'GET' } });
+    await receiver.waitForSpans({ serviceName, name: 'request handler', traceId: server.traceId });
+  });
+});
+
+describe('Fastify 5 (@fastify/otel)', () => {
+  it('exports the HTTP SERVER span with the route and the @fastify/otel request span under it; /health makes none', async () => {
+    const receiver = await startReceiver();
+    const serviceName = uniqueServiceName('fastify');
+    const app = await spawnFixture('fastify-app.cjs', { endpoint: receiver.url, serviceName });
+
+    expect((await request(`${app.url}/health`)).status).toBe(200);
+    expect((await request(`${app.url}/items/abc`)).status).toBe(200);
+
+    const server = first(await receiver.waitForSpans(isHttpServerSpan('/items/abc')));
+    expect(server).toMatchObject({
+      kind: 'SERVER',
+      attributes: { 'http.request.method': 'GET', 'http.route': '/items/:id', 'http.response.status_code': 200 },
+    });
+    const fastifySpan = first(await receiver.waitForSpans({ serviceName, traceId: server.traceId, attributes: { 'fastify.root': '@fastify/otel' } }));
+    expect(fastifySpan).toMatchObject({
+      scope: { name: '@fastify/otel' },
+      parentSpanId: server.spanId,
+      attributes: { 'http.route': '/items/:id', 'http.response.status_code': 200 },
+    });
+    const spans = spansOf(receiver, serviceName);
+    expect(spans.filter((span) => span.attributes['url.path'] === '/health'), renderTraceTree(spans)).toEqual([]);
+  });
+});
+
+describe('Koa 3 with @koa/router', () => {
+  it('exports the HTTP SERVER span with the route and a koa router span, no middleware spans; /health makes none', async () => {
+    const receiver = await startReceiver();
+    const serviceName = uniqueServiceName('koa');
+    const app = await spawnFixture('koa-app.cjs', { endpoint: receiver.url, serviceName });
+
+    expect((await request(`${app.url}/health`)).status).toBe(200);
+    expect((await request(`${app.url}/orders/17`)).status).toBe(200);
+
+    const server = first(await receiver.waitForSpans(isHttpServerSpan('/orders/17')));
+    expect(server).toMatchObject({
+      kind: 'SERVER',
+      attributes: { 'http.request.method': 'GET', 'http.route': '/orders/:id', 'http.response.status_code': 200 },
+    });
+    const route = first(await receiver.waitForSpans({ serviceName, traceId: server.traceId, attributes: { 'koa.type': 'router' } }));
+    expect(route).toMatchObject({ name: 'router - /orders/:id', attributes: { 'http.route': '/orders/:id' } });
+
+    const spans = spansOf(receiver, serviceName);
+    expect(spans.filter((span) => span.attributes['koa.type'] === 'middleware'), renderTraceTree(spans)).toEqual([]);
+    expect(spans.filter((span) => span.attributes['url.path'] === '/health'), renderTraceTree(spans)).toEqual([]);
+  });
+});
