@@ -72,6 +72,11 @@ export default [
     },
   },
   {
+    // Project config files extend the workspace ones by relative path; that is not a module boundary.
+    files: ['**/eslint.config.mjs', '**/vitest.config.ts'],
+    rules: { '@nx/enforce-module-boundaries': 'off' },
+  },
+  {
     files: ['**/*.json'],
     languageOptions: { parser: await import('jsonc-eslint-parser') },
     rules: {

@@ -1,7 +1,7 @@
 import type { DiagLogLevel, TextMapPropagator } from '@opentelemetry/api';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import type { LoggerProvider, LogRecordExporter, LogRecordProcessor } from '@opentelemetry/sdk-logs';
-import type { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
+import type { MeterProvider, MetricReader, PushMetricExporter } from '@opentelemetry/sdk-metrics';
 import type { Sampler, SpanExporter, SpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { resolveConfig, type ExporterProtocol, type ResolvedConfig, type TelemetryOptions } from './config';
 import { createInstrumentations } from './instrumentations';
@@ -53,13 +53,19 @@ function startSdk(config: ResolvedConfig): TelemetryHandle {
 
   // Instrumentations first: their require hooks must be in place before anything below loads a
   // library they patch (the OTLP gRPC exporter loads @grpc/grpc-js).
+  // Instrumentations of libraries are created later, on first require; they are registered with
+  // the providers built below (by then always built, since the app's modules load after this).
   const lateCreated: Instrumentation[] = [];
-  let register: ((instrumentation: Instrumentation) => void) | undefined;
+  const providersForInstrumentations: Parameters<typeof import('@opentelemetry/instrumentation').registerInstrumentations>[0] = { instrumentations: [] };
+  const register = (instrumentation: Instrumentation): void => {
+    const { registerInstrumentations } = require('@opentelemetry/instrumentation') as typeof import('@opentelemetry/instrumentation');
+    registerInstrumentations({ ...providersForInstrumentations, instrumentations: [instrumentation] });
+  };
   const created = createInstrumentations(
     config.instrumentations,
     (instrumentation) => {
       lateCreated.push(instrumentation);
-      register?.(instrumentation);
+      register(instrumentation);
     },
     (name, error) => log('warn', `instrumentation ${name} could not be loaded: ${describe(error)}`),
   );
@@ -80,14 +86,11 @@ function startSdk(config: ResolvedConfig): TelemetryHandle {
   if (tracerProvider) api.trace.setGlobalTracerProvider(tracerProvider);
   if (loggerProvider) api.logs.setGlobalLoggerProvider(loggerProvider);
 
-  const { registerInstrumentations } = require('@opentelemetry/instrumentation') as typeof import('@opentelemetry/instrumentation');
-  register = (instrumentation) =>
-    registerInstrumentations({
-      instrumentations: [instrumentation],
-      ...(tracerProvider && { tracerProvider }),
-      ...(meterProvider && { meterProvider }),
-      ...(loggerProvider && { loggerProvider }),
-    });
+  Object.assign(providersForInstrumentations, {
+    ...(tracerProvider && { tracerProvider }),
+    ...(meterProvider && { meterProvider }),
+    ...(loggerProvider && { loggerProvider }),
+  });
   created.eager.forEach(register);
 
   const providers = [tracerProvider, meterProvider, loggerProvider].filter((p) => p !== undefined);
@@ -159,18 +162,42 @@ function tryCreate<T>(what: string, create: () => T): T | undefined {
   }
 }
 
-const OTLP_PACKAGES = {
-  traces: { grpc: '@opentelemetry/exporter-trace-otlp-grpc', 'http/protobuf': '@opentelemetry/exporter-trace-otlp-proto', 'http/json': '@opentelemetry/exporter-trace-otlp-http' },
-  metrics: { grpc: '@opentelemetry/exporter-metrics-otlp-grpc', 'http/protobuf': '@opentelemetry/exporter-metrics-otlp-proto', 'http/json': '@opentelemetry/exporter-metrics-otlp-http' },
-  logs: { grpc: '@opentelemetry/exporter-logs-otlp-grpc', 'http/protobuf': '@opentelemetry/exporter-logs-otlp-proto', 'http/json': '@opentelemetry/exporter-logs-otlp-http' },
-} as const;
+/**
+ * The OTLP exporters read their endpoint, headers, timeout, compression and TLS settings from the
+ * environment themselves, as the specification defines. Literal requires, one per package, so that
+ * only the protocol in use is ever loaded.
+ */
+function otlpTraceExporter(protocol: ExporterProtocol): SpanExporter {
+  switch (protocol) {
+    case 'grpc':
+      return new (require('@opentelemetry/exporter-trace-otlp-grpc') as typeof import('@opentelemetry/exporter-trace-otlp-grpc')).OTLPTraceExporter();
+    case 'http/json':
+      return new (require('@opentelemetry/exporter-trace-otlp-http') as typeof import('@opentelemetry/exporter-trace-otlp-http')).OTLPTraceExporter();
+    case 'http/protobuf':
+      return new (require('@opentelemetry/exporter-trace-otlp-proto') as typeof import('@opentelemetry/exporter-trace-otlp-proto')).OTLPTraceExporter();
+  }
+}
 
-/** The OTLP exporters read their endpoint, headers, timeout, compression and TLS settings from the environment themselves, as the specification defines. */
-function otlpExporter<T>(signal: keyof typeof OTLP_PACKAGES, protocol: ExporterProtocol, className: string): T {
-  const module = require(OTLP_PACKAGES[signal][protocol]) as Record<string, new () => T>;
-  const Exporter = module[className];
-  if (!Exporter) throw new Error(`${OTLP_PACKAGES[signal][protocol]} has no ${className}`);
-  return new Exporter();
+function otlpMetricExporter(protocol: ExporterProtocol): PushMetricExporter {
+  switch (protocol) {
+    case 'grpc':
+      return new (require('@opentelemetry/exporter-metrics-otlp-grpc') as typeof import('@opentelemetry/exporter-metrics-otlp-grpc')).OTLPMetricExporter();
+    case 'http/json':
+      return new (require('@opentelemetry/exporter-metrics-otlp-http') as typeof import('@opentelemetry/exporter-metrics-otlp-http')).OTLPMetricExporter();
+    case 'http/protobuf':
+      return new (require('@opentelemetry/exporter-metrics-otlp-proto') as typeof import('@opentelemetry/exporter-metrics-otlp-proto')).OTLPMetricExporter();
+  }
+}
+
+function otlpLogExporter(protocol: ExporterProtocol): LogRecordExporter {
+  switch (protocol) {
+    case 'grpc':
+      return new (require('@opentelemetry/exporter-logs-otlp-grpc') as typeof import('@opentelemetry/exporter-logs-otlp-grpc')).OTLPLogExporter();
+    case 'http/json':
+      return new (require('@opentelemetry/exporter-logs-otlp-http') as typeof import('@opentelemetry/exporter-logs-otlp-http')).OTLPLogExporter();
+    case 'http/protobuf':
+      return new (require('@opentelemetry/exporter-logs-otlp-proto') as typeof import('@opentelemetry/exporter-logs-otlp-proto')).OTLPLogExporter();
+  }
 }
 
 function createTracerProvider(config: ResolvedConfig, resource: import('@opentelemetry/resources').Resource, selfMetrics: MeterProvider | undefined): TracerProvider | undefined {
@@ -182,9 +209,7 @@ function createTracerProvider(config: ResolvedConfig, resource: import('@opentel
       spanProcessors.push(new t.SimpleSpanProcessor({ exporter: new t.ConsoleSpanExporter() }));
       continue;
     }
-    const exporter = lazySpanExporter(`the OTLP trace exporter (${config.traces.protocol})`, () =>
-      otlpExporter<SpanExporter>('traces', config.traces.protocol, 'OTLPTraceExporter'),
-    );
+    const exporter = lazySpanExporter(`the OTLP trace exporter (${config.traces.protocol})`, () => otlpTraceExporter(config.traces.protocol));
     spanProcessors.push(
       new t.BatchSpanProcessor({ exporter, ...definedOnly(config.traces.batch), ...(selfMetrics && { selfObsMeterProvider: selfMetrics }) }),
     );
@@ -215,7 +240,7 @@ function createMeterProvider(config: ResolvedConfig, resource: import('@opentele
         ? new m.ConsoleMetricExporter()
         : lazyMetricExporter(
             `the OTLP metric exporter (${config.metrics.protocol})`,
-            () => otlpExporter<import('@opentelemetry/sdk-metrics').PushMetricExporter>('metrics', config.metrics.protocol, 'OTLPMetricExporter'),
+            () => otlpMetricExporter(config.metrics.protocol),
             config.metrics.temporalityPreference,
             m,
           );
@@ -241,9 +266,7 @@ function createLoggerProvider(config: ResolvedConfig, resource: import('@opentel
       processors.push(new l.SimpleLogRecordProcessor({ exporter: new l.ConsoleLogRecordExporter() }));
       continue;
     }
-    const exporter = lazyLogExporter(`the OTLP log exporter (${config.logs.protocol})`, () =>
-      otlpExporter<LogRecordExporter>('logs', config.logs.protocol, 'OTLPLogExporter'),
-    );
+    const exporter = lazyLogExporter(`the OTLP log exporter (${config.logs.protocol})`, () => otlpLogExporter(config.logs.protocol));
     processors.push(
       new l.BatchLogRecordProcessor({ exporter, ...definedOnly(config.logs.batch), ...(selfMetrics && { selfObsMeterProvider: selfMetrics }) }),
     );

@@ -1,0 +1,98 @@
+#!/usr/bin/env node
+// Start-up cost of telemetry preloads, measured as the time from spawn to "ready" (the service
+// listening) and the RSS at that moment. Variants run interleaved, round after round, so that
+// machine noise hits them alike; we report medians and the median of each round's difference to
+// bare Node. Usage: node tools/bench/src/startup.bench.mjs [--rounds N] [--json]
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir, cpus } from 'node:os';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, '../../..');
+const require = createRequire(import.meta.url);
+const args = process.argv.slice(2);
+const rounds = Number(args[args.indexOf('--rounds') + 1]) || 15;
+const asJson = args.includes('--json');
+const app = join(here, 'fixtures/express-service.cjs');
+const ours = join(root, 'libs/otel-bootstrap/dist/register.js');
+const stock = require.resolve('@opentelemetry/auto-instrumentations-node/register');
+const cacheDir = mkdtempSync(join(tmpdir(), 'mcp-bench-ccache-'));
+
+// Same telemetry settings for both preloads; nothing listens on the endpoint and nothing is due
+// for export before the process is stopped, so only start-up is measured.
+const otelEnv = { OTEL_SERVICE_NAME: 'bench', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9', OTEL_LOG_LEVEL: 'none' };
+const noCache = { NODE_DISABLE_COMPILE_CACHE: '1' };
+const withCache = { NODE_COMPILE_CACHE: cacheDir };
+// Each variant is compared with the bare run of the same round that has the same compile-cache
+// setting (our preload turns Node's compile cache on, which also speeds up the app's own modules).
+const variants = [
+  { name: 'bare node', argv: [app], env: noCache, baseline: 0 },
+  { name: 'bare node, compile cache on', argv: [app], env: withCache, baseline: 1 },
+  { name: 'ours (@mcp/otel-bootstrap/register), compile cache off', argv: ['--require', ours, app], env: { ...otelEnv, ...noCache }, baseline: 0 },
+  { name: 'ours (@mcp/otel-bootstrap/register), as shipped (compile cache on)', argv: ['--require', ours, app], env: { ...otelEnv, ...withCache }, baseline: 1 },
+  { name: 'stock (auto-instrumentations-node/register)', argv: ['--require', stock, app], env: { ...otelEnv, ...noCache }, baseline: 0 },
+  { name: 'stock, compile cache on', argv: ['--require', stock, app], env: { ...otelEnv, ...withCache }, baseline: 1 },
+];
+
+function runOnce(variant) {
+  return new Promise((resolveRun, reject) => {
+    const t0 = process.hrtime.bigint();
+    const env = { ...process.env, ...variant.env };
+    for (const key of Object.keys(env)) if (key.startsWith('OTEL_') && !(key in variant.env)) delete env[key];
+    const child = spawn(process.execPath, variant.argv, { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`${variant.name}: not ready in 30 s\n${err}`)); }, 30_000);
+    child.stderr.on('data', (d) => (err += d));
+    child.stdout.on('data', (d) => {
+      out += d;
+      const line = out.split('\n').find((l) => l.startsWith('{"ready"'));
+      if (!line) return;
+      const readyMs = Number(process.hrtime.bigint() - t0) / 1e6;
+      const { rss } = JSON.parse(line);
+      clearTimeout(timer);
+      child.stdin.end();
+      child.once('exit', () => resolveRun({ readyMs, rssMb: rss / 1024 / 1024 }));
+    });
+    child.once('error', reject);
+  });
+}
+
+const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
+
+// One warm-up run each fills the compile cache and the page cache.
+for (const v of variants) await runOnce(v);
+const samples = variants.map(() => []);
+for (let r = 0; r < rounds; r++) {
+  process.stderr.write(`\rround ${r + 1}/${rounds}`);
+  for (let i = 0; i < variants.length; i++) samples[i].push(await runOnce(variants[i]));
+}
+process.stderr.write('\n');
+rmSync(cacheDir, { recursive: true, force: true });
+
+const rows = variants.map((v, i) => {
+  const bare = samples[v.baseline];
+  return {
+    variant: v.name,
+    baseline: variants[v.baseline].name,
+    readyMs: median(samples[i].map((s) => s.readyMs)),
+    rssMb: median(samples[i].map((s) => s.rssMb)),
+    addedMs: median(samples[i].map((s, r) => s.readyMs - bare[r].readyMs)),
+    addedMb: median(samples[i].map((s, r) => s.rssMb - bare[r].rssMb)),
+  };
+});
+if (asJson) {
+  console.log(JSON.stringify({ rounds, node: process.version, cpus: cpus().length, rows }, null, 2));
+} else {
+  console.log(`Start-up to ready, ${rounds} interleaved rounds, Node ${process.version}, ${cpus().length} CPUs, ${new Date().toISOString()}`);
+  console.log('| variant | ready (median ms) | RSS at ready (median MB) | added time vs its bare baseline (median of per-round Δ, ms) | added RSS (MB) |');
+  console.log('| --- | ---: | ---: | ---: | ---: |');
+  const signed = (x, d) => `${x >= 0 ? '+' : ''}${x.toFixed(d)}`;
+  for (const r of rows) {
+    const isBaseline = r.variant === r.baseline;
+    console.log(`| ${r.variant} | ${r.readyMs.toFixed(0)} | ${r.rssMb.toFixed(1)} | ${isBaseline ? 'baseline' : signed(r.addedMs, 0)} | ${isBaseline ? 'baseline' : signed(r.addedMb, 1)} |`);
+  }
+}
