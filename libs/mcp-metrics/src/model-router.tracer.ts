@@ -1,0 +1,249 @@
+import { SpanKind, ValueType, metrics, trace } from '@opentelemetry/api';
+import type { Attributes, Counter, Histogram, Span, Tracer, UpDownCounter } from '@opentelemetry/api';
+import { boundedAttribute, cappedSpanValue, nonNegative } from './bounded-attribute.util';
+import type { BoundedAttribute } from './bounded-attribute.util';
+import { REQUEST_DURATION_BUCKETS_SECONDS } from './histogram-buckets.const';
+import {
+  ATTR_ERROR_TYPE,
+  ATTR_MCP_CACHE_HIT,
+  ATTR_MCP_INFERENCE_SUCCESS,
+  ATTR_MCP_MODEL_TYPE,
+  ATTR_MCP_OPERATION,
+  ATTR_MCP_PROCESSING_TIME_MS,
+  ATTR_MCP_PROMPT_LENGTH,
+  ATTR_MCP_RESPONSE_LENGTH,
+  ATTR_MCP_SERVICE,
+  ATTR_MCP_TOKENS_USED,
+  ERROR_TYPE_VALUE_OTHER,
+  MCP_OPERATION_VALUE_MODEL_INFERENCE,
+  MCP_SERVICE_VALUE_MODEL_ROUTER,
+  METRIC_MCP_ACTIVE_INFERENCES,
+  METRIC_MCP_MODEL_CACHE_HITS_TOTAL,
+  METRIC_MCP_MODEL_CACHE_MISSES_TOTAL,
+  METRIC_MCP_MODEL_INFERENCE_DURATION_SECONDS,
+  METRIC_MCP_MODEL_INFERENCE_ERRORS_TOTAL,
+  METRIC_MCP_MODEL_INFERENCE_TOTAL,
+  METRIC_MCP_MODEL_TOKEN_USAGE_TOTAL,
+  SPAN_NAME_MODEL_INFERENCE,
+} from './semconv';
+import { errorTypeOf, recordSpanFailure, startTimer } from './span-outcome.util';
+import { DEFAULT_MAX_ATTRIBUTE_VALUES, KNOWN_MODEL_TYPES } from './telemetry-options.types';
+import type { McpTelemetryOptions } from './telemetry-options.types';
+import { MCP_METRICS_VERSION } from './version.const';
+
+/** The result fields the seed's model router returns (snake_case, as on the wire). */
+export interface ModelInferenceResult {
+  /** Tokens the inference used; added to `mcp_model_token_usage_total`. */
+  tokens_used?: number;
+  /** The model's answer. Only its length is recorded, never the text. */
+  response?: string;
+  /** Processing time the model itself reported, in milliseconds. */
+  processing_time_ms?: number;
+}
+
+/** What {@link ModelInferenceOptions.usage} reads from a result. Every field is optional. */
+export interface ModelInferenceUsage {
+  /** Tokens used (non-negative). */
+  tokensUsed?: number;
+  /** Length of the response (non-negative). */
+  responseLength?: number;
+  /** Processing time the model reported, in milliseconds (non-negative). */
+  processingTimeMs?: number;
+}
+
+/** Per-call options of {@link ModelRouterTracer.traceModelInference}. */
+export interface ModelInferenceOptions<T> {
+  /** Span kind of this call; default: the tracer's `spanKind` option. */
+  kind?: SpanKind;
+  /**
+   * Reads usage from the result. Default: the seed's snake_case fields of {@link ModelInferenceResult}
+   * when the result is an object. A throwing reader is ignored: telemetry must not fail a request.
+   */
+  usage?: (result: T) => ModelInferenceUsage;
+}
+
+/** Options of {@link ModelRouterTracer}. */
+export interface ModelRouterTracerOptions extends McpTelemetryOptions {
+  /**
+   * Default span kind of `model_inference` spans. Default INTERNAL: in the model router the gRPC
+   * instrumentation already makes the SERVER span of the RPC, and a second SERVER span would count
+   * the request twice in span-derived RED metrics and service graphs. Use SERVER only where no
+   * instrumentation created one.
+   */
+  spanKind?: SpanKind;
+  /** Value of `mcp.service`. Default: `'model-router'`. */
+  service?: string;
+  /** Model types that never count against `maxAttributeValues`. Default: the stub models of DESIGN.md. */
+  knownModelTypes?: readonly string[];
+}
+
+function defaultUsage(result: unknown): ModelInferenceUsage {
+  if (typeof result !== 'object' || result === null) return {};
+  const { tokens_used, response, processing_time_ms } = result as Record<string, unknown>;
+  return {
+    tokensUsed: nonNegative(tokens_used),
+    responseLength: typeof response === 'string' ? response.length : undefined,
+    processingTimeMs: nonNegative(processing_time_ms),
+  };
+}
+
+/**
+ * Business spans and metrics of the model router (seed §4.1): one `model_inference` span per call, the
+ * `mcp_model_*` metrics, and cache hit/miss counters. Construct once per process.
+ */
+export class ModelRouterTracer {
+  private readonly tracer: Tracer;
+  private readonly spanKind: SpanKind;
+  private readonly service: string;
+  private readonly modelType: BoundedAttribute;
+  private readonly errorType: BoundedAttribute;
+  private readonly inferenceCounter: Counter;
+  private readonly inferenceDuration: Histogram;
+  private readonly tokenUsage: Counter;
+  private readonly errorCounter: Counter;
+  private readonly activeInferences: UpDownCounter;
+  private readonly cacheHits: Counter;
+  private readonly cacheMisses: Counter;
+
+  constructor(options: ModelRouterTracerOptions = {}) {
+    const tracerProvider = options.tracerProvider ?? trace.getTracerProvider();
+    const meter = (options.meterProvider ?? metrics.getMeterProvider()).getMeter('model-router', MCP_METRICS_VERSION);
+    const maxValues = options.maxAttributeValues ?? DEFAULT_MAX_ATTRIBUTE_VALUES;
+
+    this.tracer = tracerProvider.getTracer('model-router', MCP_METRICS_VERSION);
+    this.spanKind = options.spanKind ?? SpanKind.INTERNAL;
+    this.service = options.service ?? MCP_SERVICE_VALUE_MODEL_ROUTER;
+    this.modelType = boundedAttribute({ maxValues, knownValues: options.knownModelTypes ?? KNOWN_MODEL_TYPES });
+    this.errorType = boundedAttribute({ maxValues, overflowValue: ERROR_TYPE_VALUE_OTHER, missingValue: ERROR_TYPE_VALUE_OTHER });
+
+    this.inferenceCounter = meter.createCounter(METRIC_MCP_MODEL_INFERENCE_TOTAL, {
+      description: 'Total number of model inference requests',
+      unit: '{request}',
+      valueType: ValueType.INT,
+    });
+    this.inferenceDuration = meter.createHistogram(METRIC_MCP_MODEL_INFERENCE_DURATION_SECONDS, {
+      description: 'Model inference duration in seconds',
+      unit: 's',
+      advice: { explicitBucketBoundaries: [...REQUEST_DURATION_BUCKETS_SECONDS] },
+    });
+    this.tokenUsage = meter.createCounter(METRIC_MCP_MODEL_TOKEN_USAGE_TOTAL, {
+      description: 'Total number of tokens used by models',
+      unit: '{token}',
+      valueType: ValueType.INT,
+    });
+    this.errorCounter = meter.createCounter(METRIC_MCP_MODEL_INFERENCE_ERRORS_TOTAL, {
+      description: 'Total number of model inference errors',
+      unit: '{error}',
+      valueType: ValueType.INT,
+    });
+    this.activeInferences = meter.createUpDownCounter(METRIC_MCP_ACTIVE_INFERENCES, {
+      description: 'Number of active model inferences',
+      unit: '{request}',
+      valueType: ValueType.INT,
+    });
+    this.cacheHits = meter.createCounter(METRIC_MCP_MODEL_CACHE_HITS_TOTAL, {
+      description: 'Total number of model cache hits',
+      unit: '{request}',
+      valueType: ValueType.INT,
+    });
+    this.cacheMisses = meter.createCounter(METRIC_MCP_MODEL_CACHE_MISSES_TOTAL, {
+      description: 'Total number of model cache misses',
+      unit: '{request}',
+      valueType: ValueType.INT,
+    });
+  }
+
+  /**
+   * Runs `fn` inside an active `model_inference` span (so spans `fn` starts, such as gRPC or HTTP
+   * client calls, nest under it) and records the inference metrics. Resolves or rejects as `fn` does.
+   *
+   * Only the prompt's length is recorded. Failures count in `mcp_model_inference_total` and the
+   * duration histogram too, with `error.type`, so error rates are `errors / total`.
+   */
+  traceModelInference<T>(
+    modelType: string,
+    prompt: string | undefined,
+    fn: (span: Span) => T | Promise<T>,
+    options: ModelInferenceOptions<T> = {},
+  ): Promise<T> {
+    const metricAttributes: Attributes = {
+      [ATTR_MCP_MODEL_TYPE]: this.modelType(modelType),
+      [ATTR_MCP_SERVICE]: this.service,
+    };
+    const spanAttributes: Attributes = {
+      // Spans are per request, so the exact (length-capped) model type helps debugging even when the
+      // metrics fold it into 'other'.
+      [ATTR_MCP_MODEL_TYPE]: cappedSpanValue(modelType),
+      [ATTR_MCP_PROMPT_LENGTH]: typeof prompt === 'string' ? prompt.length : 0,
+      [ATTR_MCP_OPERATION]: MCP_OPERATION_VALUE_MODEL_INFERENCE,
+      [ATTR_MCP_SERVICE]: this.service,
+    };
+
+    return this.tracer.startActiveSpan(
+      SPAN_NAME_MODEL_INFERENCE,
+      { kind: options.kind ?? this.spanKind, attributes: spanAttributes },
+      async (span: Span): Promise<T> => {
+        const elapsedSeconds = startTimer();
+        this.activeInferences.add(1, metricAttributes);
+        try {
+          const result = await fn(span);
+          const usage = readUsage(options.usage ?? defaultUsage, result);
+          const tokensUsed = nonNegative(usage.tokensUsed) ?? 0;
+          const processingTimeMs = nonNegative(usage.processingTimeMs) ?? 0;
+
+          this.inferenceCounter.add(1, metricAttributes);
+          this.inferenceDuration.record(elapsedSeconds(), metricAttributes);
+          if (tokensUsed > 0) this.tokenUsage.add(tokensUsed, metricAttributes);
+
+          span.setAttributes({
+            [ATTR_MCP_INFERENCE_SUCCESS]: true,
+            [ATTR_MCP_RESPONSE_LENGTH]: nonNegative(usage.responseLength) ?? 0,
+            [ATTR_MCP_TOKENS_USED]: tokensUsed,
+            [ATTR_MCP_PROCESSING_TIME_MS]: processingTimeMs,
+          });
+          span.addEvent('Model inference completed', {
+            [ATTR_MCP_TOKENS_USED]: tokensUsed,
+            [ATTR_MCP_PROCESSING_TIME_MS]: processingTimeMs,
+          });
+          // Status stays UNSET on success: OK is final in the SDK and is meant for an application
+          // overriding an instrumentation's verdict, not for every successful call.
+          return result;
+        } catch (error) {
+          const errorType = this.errorType(errorTypeOf(error));
+          const failedAttributes: Attributes = { ...metricAttributes, [ATTR_ERROR_TYPE]: errorType };
+          this.inferenceCounter.add(1, failedAttributes);
+          this.inferenceDuration.record(elapsedSeconds(), failedAttributes);
+          this.errorCounter.add(1, failedAttributes);
+          span.setAttribute(ATTR_MCP_INFERENCE_SUCCESS, false);
+          // The seed's 'Model inference failed' event with the message is left out: the exception
+          // event recorded here already carries type, message and stack.
+          recordSpanFailure(span, error, errorType);
+          throw error;
+        } finally {
+          this.activeInferences.add(-1, metricAttributes);
+          span.end();
+        }
+      },
+    );
+  }
+
+  /** Counts a cache hit and marks the active span (the request's) with `mcp.cache_hit=true`. */
+  recordCacheHit(modelType: string): void {
+    this.cacheHits.add(1, { [ATTR_MCP_MODEL_TYPE]: this.modelType(modelType), [ATTR_MCP_SERVICE]: this.service });
+    trace.getActiveSpan()?.setAttribute(ATTR_MCP_CACHE_HIT, true);
+  }
+
+  /** Counts a cache miss and marks the active span (the request's) with `mcp.cache_hit=false`. */
+  recordCacheMiss(modelType: string): void {
+    this.cacheMisses.add(1, { [ATTR_MCP_MODEL_TYPE]: this.modelType(modelType), [ATTR_MCP_SERVICE]: this.service });
+    trace.getActiveSpan()?.setAttribute(ATTR_MCP_CACHE_HIT, false);
+  }
+}
+
+function readUsage<T>(reader: (result: T) => ModelInferenceUsage, result: T): ModelInferenceUsage {
+  try {
+    return reader(result);
+  } catch {
+    return {};
+  }
+}
