@@ -461,6 +461,14 @@ class Receiver implements OtlpReceiver {
     let records: (ReceivedSpan | ReceivedMetricPoint | ReceivedLog)[];
     try {
       body = gzipped ? await gunzipAsync(raw, { maxOutputLength: this.options.maxBodyBytes }) : raw;
+    } catch (error) {
+      stats.invalid++;
+      const tooLarge = (error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE';
+      const reason = tooLarge ? `inflated body larger than ${this.options.maxBodyBytes} bytes` : `invalid gzip body: ${String(error)}`;
+      this.answer(res, tooLarge ? 413 : 400, encoding, encodeErrorStatus(encoding, tooLarge ? 8 : 3, reason));
+      return;
+    }
+    try {
       const decoded = decodeExportRequest(signal, encoding, body);
       records =
         signal === 'traces'
@@ -471,7 +479,7 @@ class Receiver implements OtlpReceiver {
     } catch (error) {
       stats.invalid++;
       const reason = truncate(error instanceof Error ? error.message : String(error), 300);
-      this.answer(res, 400, encoding, encodeErrorStatus(encoding, 3, `cannot decode OTLP ${signal} request (${encoding}${gzipped ? ', gzip' : ''}): ${reason}`));
+      this.answer(res, 400, encoding, encodeErrorStatus(encoding, 3, `cannot decode OTLP ${signal} request (${encoding}): ${reason}`));
       return;
     }
 
