@@ -1,0 +1,42 @@
+export { LIMITS } from './limits.const';
+export {
+  RouteRequestBody,
+  WorkflowExecuteBody,
+  WorkflowStep,
+  ModelInferenceStep,
+  DataProcessingStep,
+  ExternalApiStep,
+  DATA_PROCESSING_OPERATIONS,
+  WorkflowProgressEvent,
+  INTERNAL_SECRET_HEADER,
+  SOCKET_EVENTS,
+  SessionJoinPayload,
+  SessionLeavePayload,
+  SessionMessagePayload,
+  describeIssues,
+} from './schemas';
+export type {
+  RouteResponseBody,
+  DataProcessingOperation,
+  WorkflowRun,
+  WorkflowRunStatus,
+  WorkflowStepRecord,
+  WorkflowStepStatus,
+  Participant,
+  SessionMessageBroadcast,
+  SessionParticipantsBroadcast,
+  Ack,
+  ErrorBody,
+} from './schemas';
+export { MODEL_ROUTER_SERVICE, HEALTH_SERVICE, PROTO_DIR, loadModelRouterProto } from './model-router.grpc';
+export type {
+  RouteRequest,
+  RouteResponse,
+  RouteChunk,
+  ModelInfo,
+  ListModelsResponse,
+  HealthStatus,
+  ModelRouterClient,
+  HealthClient,
+  ModelRouterProto,
+} from './model-router.grpc';
