@@ -38,17 +38,17 @@ export async function request(url: string, options: RequestOptions = {}): Promis
   };
 }
 
-/** Runs `count` tasks with at most `concurrency` at once; results in task order. */
-export async function inBatches<T>(count: number, concurrency: number, task: (index: number) => Promise<T>): Promise<T[]> {
-  const results: T[] = new Array<T>(count);
+/** Runs `task` over `items` with at most `concurrency` at once; results in item order. */
+export async function mapLimit<T, R>(items: readonly T[], concurrency: number, task: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array<R>(items.length);
   let next = 0;
   const worker = async (): Promise<void> => {
-    while (next < count) {
+    while (next < items.length) {
       const index = next++;
-      results[index] = await task(index);
+      results[index] = await task(items[index] as T, index);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
   return results;
 }
 

@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import { spawnFixture, useFixtureCleanup } from './support/fixture-process';
+import { request } from './support/http-client';
+import { first, isHttpServerSpan, spansOf, startReceiver, uniqueServiceName, useReceiverCleanup } from './support/telemetry';
+
+useFixtureCleanup();
+useReceiverCleanup();
+
+describe('OTLP protocol (OTEL_EXPORTER_OTLP_PROTOCOL)', () => {
+  it.each([
+    { protocol: undefined, encoding: 'protobuf', other: 'json' },
+    { protocol: 'http/protobuf', encoding: 'protobuf', other: 'json' },
+    { protocol: 'http/json', encoding: 'json', other: 'protobuf' },
+  ] as const)('$protocol → traces, metrics and logs arrive as $encoding', async ({ protocol, encoding, other }) => {
+    const receiver = await startReceiver();
+    const serviceName = uniqueServiceName(`protocol-${encoding}`);
+    const app = await spawnFixture('express-app.cjs', {
+      endpoint: receiver.url,
+      serviceName,
+      env: { OTEL_EXPORTER_OTLP_PROTOCOL: protocol },
+    });
+
+    await request(`${app.url}/log?marker=protocol`);
+    const span = first(await receiver.waitForSpans(isHttpServerSpan('/log')));
+    const log = first(await receiver.waitForLogs((record) => record.serviceName === serviceName));
+    const metric = await receiver.waitForMetric('http.server.request.duration', { predicate: (p) => p.serviceName === serviceName });
+
+    expect([span.encoding, log.encoding, metric.encoding]).toEqual([encoding, encoding, encoding]);
+    const stats = receiver.requests;
+    for (const signal of ['traces', 'metrics', 'logs'] as const) {
+      expect(stats[signal][encoding], signal).toBeGreaterThan(0);
+      expect(stats[signal][other], signal).toBe(0);
+      expect(stats[signal].invalid, signal).toBe(0);
+    }
+  });
+});
+
+describe('signals switched off', () => {
+  it('OTEL_TRACES_EXPORTER=none: no span is exported, metrics and logs still flow', async () => {
+    const receiver = await startReceiver();
+    const serviceName = uniqueServiceName('traces-none');
+    const app = await spawnFixture('express-app.cjs', { endpoint: receiver.url, serviceName, env: { OTEL_TRACES_EXPORTER: 'none' } });
+
+    expect((await request(`${app.url}/users/1`)).status).toBe(200);
+    expect((await request(`${app.url}/log?marker=none`)).status).toBe(200);
+    await receiver.waitForMetric('http.server.request.duration', { predicate: (p) => p.serviceName === serviceName });
+    const log = first(await receiver.waitForLogs((record) => record.serviceName === serviceName));
+    app.kill('SIGTERM');
+    expect(await app.waitForExit(15_000)).toEqual({ code: 0, signal: null });
+
+    expect(spansOf(receiver, serviceName)).toEqual([]);
+    expect(receiver.requests.traces.protobuf + receiver.requests.traces.json).toBe(0);
+    // No tracer provider, so no trace context for pino to attach either.
+    expect(log.traceId).toBeUndefined();
+  });
+
+  it('OTEL_SDK_DISABLED=true: the app serves, handles SIGTERM, and nothing at all is exported', async () => {
+    const receiver = await startReceiver();
+    const serviceName = uniqueServiceName('disabled');
+    const app = await spawnFixture('express-app.cjs', { endpoint: receiver.url, serviceName, env: { OTEL_SDK_DISABLED: 'true' } });
+
+    expect((await request(`${app.url}/users/1`)).status).toBe(200);
+    expect((await request(`${app.url}/log?marker=disabled`)).status).toBe(200);
+    const line = await app.waitForJsonLine((l) => l['marker'] === 'disabled');
+    // Longer than one metric interval (500 ms) and one batch delay (200 ms) before stopping.
+    await new Promise((resolve) => setTimeout(resolve, 1_200));
+    app.kill('SIGTERM');
+    expect(await app.waitForExit(15_000)).toEqual({ code: 0, signal: null });
+
+    expect(receiver.requests.total).toBe(0);
+    expect(line).not.toHaveProperty('trace_id');
+  });
+});
+
+describe('a bad telemetry setting warns and falls back, never stops the service', () => {
+  it.each([
+    { name: 'OTEL_TRACES_SAMPLER', value: 'bogus', warning: /OTEL_TRACES_SAMPLER="bogus" is not one of .*; using parentbased_always_on/ },
+    { name: 'OTEL_BSP_SCHEDULE_DELAY', value: 'abc', warning: /OTEL_BSP_SCHEDULE_DELAY="abc" is not a positive integer/ },
+    { name: 'OTEL_EXPORTER_OTLP_PROTOCOL', value: 'carrier-pigeon', warning: /OTEL_EXPORTER_OTLP_PROTOCOL="carrier-pigeon" is not one of .*; using http\/protobuf/ },
+    { name: 'OTEL_TRACES_SAMPLER_ARG', value: '1.7', extra: { OTEL_TRACES_SAMPLER: 'traceidratio' }, warning: /OTEL_TRACES_SAMPLER_ARG="1.7" is not a number in \[0, 1\]; using 1.0/ },
+    { name: 'OTEL_RESOURCE_ATTRIBUTES', value: 'broken,service.namespace=mcp-system', warning: /OTEL_RESOURCE_ATTRIBUTES: "broken" is not key=value/ },
+  ])('$name=$value', async ({ name, value, warning, extra }) => {
+    const receiver = await startReceiver();
+    const serviceName = uniqueServiceName(`bad-${name.toLowerCase()}`);
+    const app = await spawnFixture('express-app.cjs', { endpoint: receiver.url, serviceName, env: { ...extra, [name]: value } });
+
+    expect((await request(`${app.url}/users/1`)).status).toBe(200);
+    expect(app.stderr()).toMatch(warning);
+    // Exporting still works (within the spec default 5 s batch delay when that is what fell back).
+    const span = first(await receiver.waitForSpans(isHttpServerSpan('/users/1'), { timeoutMs: 20_000 }));
+    expect(span.serviceName).toBe(serviceName);
+  });
+});
