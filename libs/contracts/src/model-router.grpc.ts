@@ -61,9 +61,10 @@ export interface HealthClient extends grpc.Client {
 }
 
 export interface ModelRouterProto {
-  /** Client constructor: `new ModelRouter(address, credentials)`; `.service` is the service definition for servers. */
-  ModelRouter: grpc.ServiceClientConstructor & (new (address: string, credentials: grpc.ChannelCredentials, options?: grpc.ClientOptions) => ModelRouterClient);
-  Health: grpc.ServiceClientConstructor & (new (address: string, credentials: grpc.ChannelCredentials, options?: grpc.ClientOptions) => HealthClient);
+  /** Client constructor (its instances are {@link ModelRouterClient}s); `.service` is the service definition for servers. */
+  ModelRouter: grpc.ServiceClientConstructor;
+  /** Client constructor (its instances are {@link HealthClient}s); `.service` is the definition for servers. */
+  Health: grpc.ServiceClientConstructor;
 }
 
 let loaded: ModelRouterProto | undefined;

@@ -1,0 +1,58 @@
+import { z } from 'zod';
+
+/** Every problem of a service's environment, one line each: `PORT: must be a port number (1-65535)`. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses the environment against a service's schema once; throws a {@link ConfigError} listing every problem. */
+export function parseConfig<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv = process.env): z.infer<S> {
+  const result = schema.safeParse(env);
+  if (result.success) return result.data;
+  throw new ConfigError(result.error.issues.map((issue) => `${issue.path.map(String).join('.') || '(env)'}: ${issue.message}`));
+}
+
+/** For main.ts: parse, or print every problem and exit 78 (EX_CONFIG) before anything starts. */
+export function loadConfigOrExit<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv = process.env): z.infer<S> {
+  try {
+    return parseConfig(schema, env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exit(78);
+  }
+}
+
+// Building blocks for the services' schemas; an empty variable counts as unset.
+const unsetIfEmpty = (value: unknown) => (value === '' ? undefined : value);
+
+export const env = {
+  port: (fallback: number) =>
+    z.preprocess(unsetIfEmpty, z.coerce.number({ error: 'must be a port number (1-65535)' }).int('must be a port number (1-65535)').min(1, 'must be a port number (1-65535)').max(65535, 'must be a port number (1-65535)').default(fallback)),
+  positiveInt: (fallback: number) =>
+    z.preprocess(unsetIfEmpty, z.coerce.number({ error: 'must be a positive integer' }).int('must be a positive integer').positive('must be a positive integer').default(fallback)),
+  ratio: (fallback: number) => z.preprocess(unsetIfEmpty, z.coerce.number({ error: 'must be a number in [0, 1]' }).min(0, 'must be a number in [0, 1]').max(1, 'must be a number in [0, 1]').default(fallback)),
+  /** A URL with one of the given schemes, e.g. `url(['redis', 'rediss'])`; optional. */
+  url: (schemes: readonly string[]) =>
+    z.preprocess(
+      unsetIfEmpty,
+      z
+        .string()
+        .refine((value) => {
+          try {
+            return schemes.includes(new URL(value).protocol.replace(/:$/, ''));
+          } catch {
+            return false;
+          }
+        }, `must be a URL with scheme ${schemes.join(' or ')}`)
+        .optional(),
+    ),
+  /** `host:port`, as gRPC addresses are written. */
+  hostPort: (fallback: string) => z.preprocess(unsetIfEmpty, z.string().regex(/^[A-Za-z0-9.\-_[\]:]+:\d{1,5}$/, 'must be host:port').default(fallback)),
+  string: (fallback?: string) => (fallback === undefined ? z.preprocess(unsetIfEmpty, z.string().optional()) : z.preprocess(unsetIfEmpty, z.string().default(fallback))),
+  list: () => z.preprocess((value) => (typeof value === 'string' && value.trim() !== '' ? value.split(',').map((s) => s.trim()).filter(Boolean) : []), z.array(z.string())),
+  logLevel: () => z.preprocess(unsetIfEmpty, z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')),
+} as const;

@@ -1,0 +1,83 @@
+import { createServer, request } from 'node:http';
+import { Agent } from 'node:http';
+import { z } from 'zod';
+import { describe, expect, it } from 'vitest';
+import { checkReadiness, ConfigError, createDrainer, env, httpStatusOfGrpc, listen, parseConfig } from '../src/index';
+
+describe('parseConfig', () => {
+  const schema = z.object({ PORT: env.port(3000), REDIS_URL: env.url(['redis', 'rediss']), RATE: env.ratio(0.5), ALLOW: env.list() });
+
+  it('applies defaults and treats empty as unset', () => {
+    expect(parseConfig(schema, { PORT: '', ALLOW: 'a.com, b.com' })).toEqual({ PORT: 3000, REDIS_URL: undefined, RATE: 0.5, ALLOW: ['a.com', 'b.com'] });
+  });
+
+  it('lists every problem, one line per variable', () => {
+    try {
+      parseConfig(schema, { PORT: '70000', REDIS_URL: 'http://x', RATE: 'lots' });
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as ConfigError).problems).toEqual([
+        'PORT: must be a port number (1-65535)',
+        'REDIS_URL: must be a URL with scheme redis or rediss',
+        'RATE: must be a number in [0, 1]',
+      ]);
+    }
+  });
+});
+
+describe('checkReadiness', () => {
+  it('reports each dependency, bounds a hung one, and is not ready while draining', async () => {
+    const report = await checkReadiness(
+      { redis: async () => 'PONG', pg: async () => Promise.reject(new Error('connect ECONNREFUSED')), slow: () => new Promise(() => undefined) },
+      { timeoutMs: 50, draining: false },
+    );
+    expect(report).toEqual({ ready: false, dependencies: { redis: 'ok', pg: 'error: connect ECONNREFUSED', slow: 'timeout after 50 ms' } });
+    expect(await checkReadiness({ redis: async () => 'PONG' }, { timeoutMs: 50, draining: true })).toEqual({ ready: false, dependencies: { redis: 'ok', process: 'draining' } });
+  });
+});
+
+describe('createDrainer', () => {
+  it('lets an in-flight request finish, refuses new connections, and closes keep-alive sockets', async () => {
+    let release: () => void = () => undefined;
+    const server = createServer((req, res) => {
+      if (req.url === '/slow') {
+        release = () => res.end('slow done');
+      } else res.end('fast');
+    });
+    const drainer = createDrainer(server);
+    const port = await listen(server, 0, '127.0.0.1');
+    const agent = new Agent({ keepAlive: true });
+    const get = (path: string) =>
+      new Promise<{ status: number; body: string; connection: string | undefined }>((resolve, reject) => {
+        request({ port, path, agent, host: '127.0.0.1' }, (res) => {
+          let body = '';
+          res.on('data', (d) => (body += d));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body, connection: res.headers.connection }));
+        })
+          .on('error', reject)
+          .end();
+      });
+    expect((await get('/fast')).body).toBe('fast'); // leaves an idle keep-alive socket
+    const slow = get('/slow');
+    await new Promise((r) => setTimeout(r, 50));
+    const drained = drainer.drain(10_000);
+    await new Promise((r) => setTimeout(r, 50));
+    await expect(get('/fast')).rejects.toThrow();
+    release();
+    expect(await slow).toEqual({ status: 200, body: 'slow done', connection: 'close' });
+    await drained;
+    expect(server.listening).toBe(false);
+    agent.destroy();
+  });
+});
+
+describe('httpStatusOfGrpc', () => {
+  it.each([
+    [3, 400],
+    [5, 404],
+    [4, 504],
+    [14, 503],
+    [13, 502],
+  ])('gRPC %i → HTTP %i', (code, http) => expect(httpStatusOfGrpc(code)).toBe(http));
+});
