@@ -1,0 +1,3 @@
+export { spawnService, serviceEnv, killAllServices, useProcessCleanup } from './service-process';
+export type { SpawnOptions, ServiceProcess, ExitInfo, PreloadMode } from './service-process';
+export { REPO_ROOT, REGISTER_PATH, serviceEntry } from './paths';
