@@ -40,6 +40,25 @@ describe('metrics', () => {
     expect(sameExport.reduce((sum, p) => sum + (p.histogram?.count ?? 0), 0)).toBe(3);
   });
 
+  it.each([
+    { preference: undefined, temporality: 'CUMULATIVE' },
+    { preference: 'cumulative', temporality: 'CUMULATIVE' },
+    { preference: 'delta', temporality: 'DELTA' },
+    { preference: 'lowmemory', temporality: 'DELTA' },
+  ] as const)('OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE=$preference → the duration histogram is $temporality', async ({ preference, temporality }) => {
+    const receiver = await startReceiver();
+    const serviceName = uniqueServiceName(`temporality-${preference ?? 'default'}`);
+    const app = await spawnFixture('express-app.cjs', {
+      endpoint: receiver.url,
+      serviceName,
+      env: { OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: preference },
+    });
+
+    await request(`${app.url}/users/1`);
+    const point = await receiver.waitForMetric('http.server.request.duration', { predicate: (p) => p.serviceName === serviceName });
+    expect(point.temporality).toBe(temporality);
+  });
+
   it('runtime metrics (nodejs.* / v8js.*) are exported without any request', async () => {
     const receiver = await startReceiver();
     const serviceName = uniqueServiceName('metrics-runtime');

@@ -54,6 +54,8 @@ export interface FixtureProcess {
 }
 
 const running = new Set<ChildProcess>();
+/** Output of every fixture started since the last cleanup, for the report of a failed test. */
+const started: Array<() => string> = [];
 
 /** Last resort if a worker dies without running its hooks: never leave a fixture behind. */
 process.once('exit', () => {
@@ -205,6 +207,7 @@ export async function spawnFixture(fixture: string, options: SpawnOptions): Prom
       exitWaiters.add(wake);
     });
 
+  started.push(describe);
   let ready: Record<string, unknown>;
   try {
     ready = await waitForJsonLine((line) => line['ready'] === true, options.readyTimeoutMs ?? 20_000);
@@ -250,8 +253,17 @@ export async function killAllFixtures(): Promise<void> {
   );
 }
 
-/** Installs afterEach/afterAll hooks that kill every fixture this file started. */
+/**
+ * Installs afterEach/afterAll hooks that kill every fixture this file started; when a test failed,
+ * the output of its fixtures is printed first (a receiver timeout alone rarely says why).
+ */
 export function useFixtureCleanup(): void {
-  afterEach(killAllFixtures);
+  afterEach(async ({ task }) => {
+    const outputs = started.splice(0);
+    if (task.result?.state === 'fail') {
+      for (const output of outputs) process.stderr.write(`\n[fixture output for "${task.name}"]\n${output()}\n`);
+    }
+    await killAllFixtures();
+  });
   afterAll(killAllFixtures);
 }
