@@ -95,7 +95,7 @@ function startSdk(config: ResolvedConfig): TelemetryHandle {
 
   const providers = [tracerProvider, meterProvider, loggerProvider].filter((p) => p !== undefined);
   let stopped: Promise<void> | undefined;
-  return {
+  const handle: TelemetryHandle = {
     enabled: true,
     forceFlush: async () => {
       await withDeadline(Promise.all(providers.map((p) => p.forceFlush())), config.shutdownTimeoutMs, 'telemetry flush');
@@ -107,6 +107,10 @@ function startSdk(config: ResolvedConfig): TelemetryHandle {
         await withDeadline(Promise.all(providers.map((p) => p.shutdown())), config.shutdownTimeoutMs, 'telemetry shutdown');
       })()),
   };
+  // A script that simply runs out of work would otherwise exit with its last batch still queued
+  // (the batch timers do not keep the process alive); the flush keeps it alive until delivered.
+  process.once('beforeExit', () => void handle.shutdown());
+  return handle;
 }
 
 function diagLevel(levels: typeof DiagLogLevel, name: ResolvedConfig['logLevel']): DiagLogLevel {
