@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { spawnFixture, useFixtureCleanup } from './support/fixture-process';
-import { request } from './support/http-client';
+import { eventually, request } from './support/http-client';
 import { first, isHttpServerSpan, spansOf, startReceiver, uniqueServiceName, useReceiverCleanup } from './support/telemetry';
 
 useFixtureCleanup();
@@ -32,6 +32,58 @@ describe('OTLP protocol (OTEL_EXPORTER_OTLP_PROTOCOL)', () => {
       expect(stats[signal][other], signal).toBe(0);
       expect(stats[signal].invalid, signal).toBe(0);
     }
+  });
+});
+
+describe('exporter transport settings (read by the OTLP exporters from the environment)', () => {
+  it('OTEL_EXPORTER_OTLP_COMPRESSION=gzip → requests arrive gzipped and decode', async () => {
+    const receiver = await startReceiver();
+    const serviceName = uniqueServiceName('gzip');
+    const app = await spawnFixture('express-app.cjs', { endpoint: receiver.url, serviceName, env: { OTEL_EXPORTER_OTLP_COMPRESSION: 'gzip' } });
+
+    await request(`${app.url}/users/1`);
+    await receiver.waitForSpans(isHttpServerSpan('/users/1'));
+    expect(receiver.requests.traces.gzip).toBeGreaterThan(0);
+    expect(receiver.requests.traces.invalid).toBe(0);
+  });
+
+  it('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT wins over OTEL_EXPORTER_OTLP_ENDPOINT for traces only', async () => {
+    const receiver = await startReceiver();
+    const serviceName = uniqueServiceName('traces-endpoint');
+    const app = await spawnFixture('express-app.cjs', {
+      // Port 9 (discard) on loopback: nothing listens there.
+      endpoint: 'http://127.0.0.1:9',
+      serviceName,
+      env: { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: receiver.endpoints.traces },
+    });
+
+    await request(`${app.url}/users/1`);
+    await receiver.waitForSpans(isHttpServerSpan('/users/1'));
+    expect(receiver.requests.metrics.accepted + receiver.requests.logs.accepted).toBe(0);
+  });
+
+  it('a 503 from the backend is retried: the spans still arrive', async () => {
+    const receiver = await startReceiver();
+    receiver.respondWith(503, { times: 1, signals: ['traces'] });
+    const serviceName = uniqueServiceName('retry-503');
+    const app = await spawnFixture('express-app.cjs', { endpoint: receiver.url, serviceName });
+
+    await request(`${app.url}/users/1`);
+    await receiver.waitForSpans(isHttpServerSpan('/users/1'));
+    expect(receiver.requests.traces.faulted).toBe(1);
+  });
+
+  it('a backend that never answers never holds up a request', async () => {
+    const receiver = await startReceiver();
+    receiver.hang();
+    const serviceName = uniqueServiceName('hung-backend');
+    const app = await spawnFixture('express-app.cjs', { endpoint: receiver.url, serviceName });
+
+    for (let i = 0; i < 5; i++) expect((await request(`${app.url}/users/${i}`)).status).toBe(200);
+    // An export is now stuck on the receiver; requests go on regardless.
+    await eventually(async () => (receiver.requests.traces.faulted > 0 ? true : undefined), 'a trace export to hang', 10_000);
+    for (let i = 5; i < 30; i++) expect((await request(`${app.url}/users/${i}`)).status).toBe(200);
+    expect(receiver.spans()).toEqual([]);
   });
 });
 

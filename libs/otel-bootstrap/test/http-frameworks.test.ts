@@ -85,19 +85,23 @@ describe('Express 5 under --require', () => {
     });
   });
 
-  it('makes no span for /health (ignored probe path) while other requests still trace', async () => {
+  it('makes no span for the probe and scrape paths (/health, /ready, /live, /metrics) while other requests still trace', async () => {
     const receiver = await startReceiver();
     const serviceName = uniqueServiceName('express-health');
     const app = await spawnFixture('express-app.cjs', { endpoint: receiver.url, serviceName });
+    const ignored = ['/health', '/ready', '/live', '/metrics'];
 
     expect((await request(`${app.url}/health`)).status).toBe(200);
     expect((await request(`${app.url}/health?verbose=1`)).status).toBe(200);
+    // The other three are not routes of this app (404): ignored all the same.
+    for (const path of ignored.slice(1)) expect((await request(`${app.url}${path}`)).status).toBe(404);
     // A request after the probes: once its span is in, the probes' would be too (same batch or earlier).
     await request(`${app.url}/users/1`);
     await receiver.waitForSpans(isHttpServerSpan('/users/1'));
 
     const spans = spansOf(receiver, serviceName);
-    expect(spans.filter((span) => span.attributes['url.path'] === '/health' || span.attributes['http.route'] === '/health'), renderTraceTree(spans)).toEqual([]);
+    const probes = spans.filter((span) => ignored.includes(String(span.attributes['url.path'] ?? span.attributes['http.route'])));
+    expect(probes, renderTraceTree(spans)).toEqual([]);
   });
 });
 

@@ -25,7 +25,7 @@ async function deadPort(): Promise<number> {
 }
 
 describe('SIGTERM flushes telemetry', () => {
-  it('every span, metric and log of every completed request arrives, and the process exits 0', async () => {
+  it.each(['SIGTERM', 'SIGINT'] as const)('%s: every span, metric and log of every completed request arrives, and the process exits 0', async (signal) => {
     const receiver = await startReceiver();
     const serviceName = uniqueServiceName('sigterm-flush');
     const app = await spawnFixture('express-app.cjs', { endpoint: receiver.url, serviceName, env: EXPORT_ONLY_AT_SHUTDOWN });
@@ -41,7 +41,7 @@ describe('SIGTERM flushes telemetry', () => {
     });
     expect(receiver.requests.total, 'nothing exported before the signal').toBe(0);
 
-    app.kill('SIGTERM');
+    app.kill(signal);
     expect(await app.waitForExit(20_000), app.describe()).toEqual({ code: 0, signal: null });
 
     const spans = spansOf(receiver, serviceName);
@@ -129,6 +129,40 @@ describe('ordered shutdown: app hooks drain, then telemetry flushes', () => {
     app.kill('SIGTERM');
     expect(await app.waitForExit(10_000), app.describe()).toEqual({ code: 1, signal: null });
     expect(app.stderr()).toMatch(/SIGTERM received again during shutdown; exiting now/);
+  });
+});
+
+describe('shutdown without the bootstrap owning it', () => {
+  it('OTEL_SDK_DISABLED=true: the onShutdown hooks still drain in-flight requests on SIGTERM, exit 0', async () => {
+    const receiver = await startReceiver();
+    const serviceName = uniqueServiceName('disabled-drain');
+    const app = await spawnFixture('shutdown-app.cjs', {
+      endpoint: receiver.url,
+      serviceName,
+      env: { OTEL_SDK_DISABLED: 'true', SLOW_MS: '800', PROBE_GRACE_MS: '200' },
+    });
+    const inFlight = request(`${app.url}/slow/x`);
+    await app.waitForJsonLine((line) => line['event'] === 'slow-started');
+
+    app.kill('SIGTERM');
+    const answer = await inFlight;
+    expect(answer.status).toBe(200);
+    expect(answer.json()).toEqual({ id: 'x', drained: true });
+    expect(await app.waitForExit(15_000), app.describe()).toEqual({ code: 0, signal: null });
+    expect(receiver.requests.total).toBe(0);
+  });
+
+  it('an app with its own SIGTERM handler and no hooks owns its exit; shutdownTelemetry() still delivers its spans', async () => {
+    const receiver = await startReceiver();
+    const serviceName = uniqueServiceName('own-handler');
+    const app = await spawnFixture('own-signal-app.cjs', { endpoint: receiver.url, serviceName, env: EXPORT_ONLY_AT_SHUTDOWN });
+    for (const path of ['/a', '/b', '/c']) expect((await request(`${app.url}${path}`)).status).toBe(200);
+
+    app.kill('SIGTERM');
+    expect(await app.waitForExit(15_000), app.describe()).toEqual({ code: 0, signal: null });
+    expect(app.jsonLines().some((line) => line['event'] === 'own-handler')).toBe(true);
+    const paths = spansOf(receiver, serviceName).map((span) => span.attributes['url.path']);
+    expect(paths.sort()).toEqual(['/a', '/b', '/c']);
   });
 });
 
