@@ -30,8 +30,11 @@ export function loadConfigOrExit<S extends z.ZodType>(schema: S, env: NodeJS.Pro
 const unsetIfEmpty = (value: unknown) => (value === '' ? undefined : value);
 
 export const env = {
-  port: (fallback: number) =>
-    z.preprocess(unsetIfEmpty, z.coerce.number({ error: 'must be a port number (1-65535)' }).int('must be a port number (1-65535)').min(1, 'must be a port number (1-65535)').max(65535, 'must be a port number (1-65535)').default(fallback)),
+  /** A listening port; 0 means any free port (tests, several instances on one machine). */
+  port: (fallback: number) => {
+    const message = 'must be a port number (0-65535, 0 = any free port)';
+    return z.preprocess(unsetIfEmpty, z.coerce.number({ error: message }).int(message).min(0, message).max(65535, message).default(fallback));
+  },
   positiveInt: (fallback: number) =>
     z.preprocess(unsetIfEmpty, z.coerce.number({ error: 'must be a positive integer' }).int('must be a positive integer').positive('must be a positive integer').default(fallback)),
   ratio: (fallback: number) => z.preprocess(unsetIfEmpty, z.coerce.number({ error: 'must be a number in [0, 1]' }).min(0, 'must be a number in [0, 1]').max(1, 'must be a number in [0, 1]').default(fallback)),

@@ -8,6 +8,7 @@ describe('parseConfig', () => {
   const schema = z.object({ PORT: env.port(3000), REDIS_URL: env.url(['redis', 'rediss']), RATE: env.ratio(0.5), ALLOW: env.list() });
 
   it('applies defaults and treats empty as unset', () => {
+    expect(parseConfig(schema, { PORT: '0' }).PORT).toBe(0);
     expect(parseConfig(schema, { PORT: '', ALLOW: 'a.com, b.com' })).toEqual({ PORT: 3000, REDIS_URL: undefined, RATE: 0.5, ALLOW: ['a.com', 'b.com'] });
   });
 
@@ -18,7 +19,7 @@ describe('parseConfig', () => {
     } catch (error) {
       expect(error).toBeInstanceOf(ConfigError);
       expect((error as ConfigError).problems).toEqual([
-        'PORT: must be a port number (1-65535)',
+        'PORT: must be a port number (0-65535, 0 = any free port)',
         'REDIS_URL: must be a URL with scheme redis or rediss',
         'RATE: must be a number in [0, 1]',
       ]);
