@@ -43,6 +43,11 @@ const boundaries = (testFiles) => ({
       onlyDependOnLibsWithTags: testFiles ? ['type:test-support', 'type:lib', 'type:contracts'] : [],
     },
     {
+      sourceTag: 'type:e2e',
+      onlyDependOnLibsWithTags: ['type:lib', 'type:contracts', 'type:test-support'],
+      bannedExternalImports: sdkPackages,
+    },
+    {
       sourceTag: 'type:tool',
       onlyDependOnLibsWithTags: ['type:lib', 'type:telemetry', 'type:contracts', 'type:test-support'],
     },

@@ -201,6 +201,8 @@ export interface InstrumentationSet {
   deferred: InstrumentationName[];
   /** Failed to load or construct; each is reported and the others still work. */
   failed: Array<{ name: InstrumentationName; error: unknown }>;
+  /** Stops creating deferred instrumentations (when telemetry failed to start after all). */
+  cancelDeferred(): void;
 }
 
 /**
@@ -213,7 +215,7 @@ export function createInstrumentations(
   onLateCreate: (instrumentation: Instrumentation) => void,
   onLateFailure: (name: InstrumentationName, error: unknown) => void,
 ): InstrumentationSet {
-  const result: InstrumentationSet = { eager: [], deferred: [], failed: [] };
+  const result: InstrumentationSet = { eager: [], deferred: [], failed: [], cancelDeferred: () => undefined };
   const triggers = new Map<string, { name: InstrumentationName; modules: readonly string[] }>();
   for (const name of names) {
     const factory = FACTORIES[name];
@@ -229,7 +231,7 @@ export function createInstrumentations(
     }
   }
   if (triggers.size > 0) {
-    createOnFirstRequire(triggers, (name) => {
+    result.cancelDeferred = createOnFirstRequire(triggers, (name) => {
       try {
         onLateCreate(FACTORIES[name].create());
       } catch (error) {
@@ -243,7 +245,7 @@ export function createInstrumentations(
 function createOnFirstRequire(
   triggers: Map<string, { name: InstrumentationName; modules: readonly string[] }>,
   create: (name: InstrumentationName) => void,
-): void {
+): () => void {
   const Module = require('node:module') as { prototype: { require: (id: string) => unknown } };
   const next = Module.prototype.require;
   Module.prototype.require = function requireCreatingInstrumentation(this: unknown, id: string) {
@@ -254,9 +256,14 @@ function createOnFirstRequire(
       if (trigger) {
         for (const module of trigger.modules) triggers.delete(module);
         create(trigger.name);
+        // The new instrumentation may just have installed the require hook (when it is the first
+        // one), on top of this wrapper: go through the current chain so the hook sees this load.
+        // eslint-disable-next-line prefer-rest-params
+        return Module.prototype.require.apply(this, arguments as unknown as [string]);
       }
     }
     // eslint-disable-next-line prefer-rest-params
     return next.apply(this, arguments as unknown as [string]);
   };
+  return () => triggers.clear();
 }

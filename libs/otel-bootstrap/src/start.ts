@@ -48,69 +48,88 @@ function describe(error: unknown): string {
 function startSdk(config: ResolvedConfig): TelemetryHandle {
   const api = require('@opentelemetry/api') as typeof import('@opentelemetry/api');
   if (config.logLevel !== 'info' || process.env['OTEL_LOG_LEVEL']) {
-    api.diag.setLogger(new api.DiagConsoleLogger(), { logLevel: diagLevel(api.DiagLogLevel, config.logLevel), suppressOverrideMessage: true });
+    api.diag.setLogger(stderrDiagLogger, { logLevel: diagLevel(api.DiagLogLevel, config.logLevel), suppressOverrideMessage: true });
   }
 
   // Instrumentations first: their require hooks must be in place before anything below loads a
-  // library they patch (the OTLP gRPC exporter loads @grpc/grpc-js).
-  // Instrumentations of libraries are created later, on first require; they are registered with
-  // the providers built below (by then always built, since the app's modules load after this).
-  const lateCreated: Instrumentation[] = [];
-  const providersForInstrumentations: Parameters<typeof import('@opentelemetry/instrumentation').registerInstrumentations>[0] = { instrumentations: [] };
+  // library they patch (the OTLP gRPC exporter loads @grpc/grpc-js). Those of libraries are created
+  // later, on first require, and registered with the providers built below (by then always built,
+  // since the app's modules load after this).
+  const { registerInstrumentations } = require('@opentelemetry/instrumentation') as typeof import('@opentelemetry/instrumentation');
+  const providers: Omit<Parameters<typeof registerInstrumentations>[0], 'instrumentations'> = {};
+  const instrumentations: Instrumentation[] = [];
   const register = (instrumentation: Instrumentation): void => {
-    const { registerInstrumentations } = require('@opentelemetry/instrumentation') as typeof import('@opentelemetry/instrumentation');
-    registerInstrumentations({ ...providersForInstrumentations, instrumentations: [instrumentation] });
+    instrumentations.push(instrumentation);
+    registerInstrumentations({ ...providers, instrumentations: [instrumentation] });
   };
-  const created = createInstrumentations(
-    config.instrumentations,
-    (instrumentation) => {
-      lateCreated.push(instrumentation);
-      register(instrumentation);
-    },
-    (name, error) => log('warn', `instrumentation ${name} could not be loaded: ${describe(error)}`),
+  const created = createInstrumentations(config.instrumentations, register, (name, error) =>
+    log('warn', `instrumentation ${name} could not be loaded: ${describe(error)}`),
   );
   for (const { name, error } of created.failed) log('warn', `instrumentation ${name} could not be loaded: ${describe(error)}`);
 
-  const { AsyncLocalStorageContextManager } = require('@opentelemetry/context-async-hooks') as typeof import('@opentelemetry/context-async-hooks');
-  api.context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-  const propagator = createPropagator(config);
-  if (propagator) api.propagation.setGlobalPropagator(propagator);
+  try {
+    const { AsyncLocalStorageContextManager } = require('@opentelemetry/context-async-hooks') as typeof import('@opentelemetry/context-async-hooks');
+    api.context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+    const propagator = createPropagator(config);
+    if (propagator) api.propagation.setGlobalPropagator(propagator);
 
-  const resource = buildResource(config);
-  const meterProvider = createMeterProvider(config, resource);
-  const selfMetrics = config.sdkSelfMetrics ? meterProvider : undefined;
-  const tracerProvider = createTracerProvider(config, resource, selfMetrics);
-  const loggerProvider = createLoggerProvider(config, resource, selfMetrics);
+    const resource = buildResource(config);
+    const meterProvider = createMeterProvider(config, resource);
+    const selfMetrics = config.sdkSelfMetrics ? meterProvider : undefined;
+    const tracerProvider = createTracerProvider(config, resource, selfMetrics);
+    const loggerProvider = createLoggerProvider(config, resource, selfMetrics);
 
-  if (meterProvider) api.metrics.setGlobalMeterProvider(meterProvider);
-  if (tracerProvider) api.trace.setGlobalTracerProvider(tracerProvider);
-  if (loggerProvider) api.logs.setGlobalLoggerProvider(loggerProvider);
+    if (meterProvider) api.metrics.setGlobalMeterProvider(meterProvider);
+    if (tracerProvider) api.trace.setGlobalTracerProvider(tracerProvider);
+    if (loggerProvider) api.logs.setGlobalLoggerProvider(loggerProvider);
+    Object.assign(providers, {
+      ...(tracerProvider && { tracerProvider }),
+      ...(meterProvider && { meterProvider }),
+      ...(loggerProvider && { loggerProvider }),
+    });
+    created.eager.forEach(register);
 
-  Object.assign(providersForInstrumentations, {
-    ...(tracerProvider && { tracerProvider }),
-    ...(meterProvider && { meterProvider }),
-    ...(loggerProvider && { loggerProvider }),
-  });
-  created.eager.forEach(register);
+    const running = [tracerProvider, meterProvider, loggerProvider].filter((p) => p !== undefined);
+    let stopped: Promise<void> | undefined;
+    const handle: TelemetryHandle = {
+      enabled: true,
+      forceFlush: async () => {
+        await withDeadline(Promise.all(running.map((p) => p.forceFlush())), config.shutdownTimeoutMs, 'telemetry flush');
+      },
+      shutdown: () =>
+        (stopped ??= (async () => {
+          for (const instrumentation of instrumentations) instrumentation.disable();
+          await withDeadline(Promise.all(running.map((p) => p.shutdown())), config.shutdownTimeoutMs, 'telemetry shutdown');
+        })()),
+    };
+    // A script that simply runs out of work would otherwise exit with its last batch still queued
+    // (the batch timers do not keep the process alive); the flush keeps it alive until delivered.
+    process.once('beforeExit', () => void handle.shutdown());
+    return handle;
+  } catch (error) {
+    // Telemetry is off after all: no further instrumentation is created, and those made are unhooked.
+    created.cancelDeferred();
+    for (const instrumentation of [...created.eager, ...instrumentations]) instrumentation.disable();
+    throw error;
+  }
+}
 
-  const providers = [tracerProvider, meterProvider, loggerProvider].filter((p) => p !== undefined);
-  let stopped: Promise<void> | undefined;
-  const handle: TelemetryHandle = {
-    enabled: true,
-    forceFlush: async () => {
-      await withDeadline(Promise.all(providers.map((p) => p.forceFlush())), config.shutdownTimeoutMs, 'telemetry flush');
-    },
-    shutdown: () =>
-      (stopped ??= (async () => {
-        for (const instrumentation of [...created.eager, ...lateCreated]) instrumentation.disable();
-        // Traces first in the list: they are what a drained request most needs delivered.
-        await withDeadline(Promise.all(providers.map((p) => p.shutdown())), config.shutdownTimeoutMs, 'telemetry shutdown');
-      })()),
-  };
-  // A script that simply runs out of work would otherwise exit with its last batch still queued
-  // (the batch timers do not keep the process alive); the flush keeps it alive until delivered.
-  process.once('beforeExit', () => void handle.shutdown());
-  return handle;
+/**
+ * The SDK's DiagConsoleLogger writes info and debug through console.log/info, i.e. to stdout, where
+ * the services write their JSON log lines; SDK diagnostics go to stderr with our own messages.
+ */
+const stderrDiagLogger: import('@opentelemetry/api').DiagLogger = {
+  error: (message, ...args) => writeDiag('error', message, args),
+  warn: (message, ...args) => writeDiag('warn', message, args),
+  info: (message, ...args) => writeDiag('info', message, args),
+  debug: (message, ...args) => writeDiag('debug', message, args),
+  verbose: (message, ...args) => writeDiag('verbose', message, args),
+};
+
+function writeDiag(level: string, message: string, args: unknown[]): void {
+  const { inspect } = require('node:util') as typeof import('node:util');
+  const extra = args.map((a) => (typeof a === 'string' ? a : inspect(a, { depth: 3, breakLength: Infinity }))).join(' ');
+  process.stderr.write(`[otel] ${level}: ${message}${extra ? ` ${extra}` : ''}\n`);
 }
 
 function diagLevel(levels: typeof DiagLogLevel, name: ResolvedConfig['logLevel']): DiagLogLevel {

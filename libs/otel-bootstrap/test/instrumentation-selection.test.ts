@@ -58,13 +58,10 @@ describe('OTEL_NODE_ENABLED_INSTRUMENTATIONS / OTEL_NODE_DISABLED_INSTRUMENTATIO
     expect(receiver.metrics().filter((p) => /^(nodejs|v8js)\./.test(p.name))).toEqual([]);
   });
 
-  // KNOWN BUG (src/instrumentations.ts, createOnFirstRequire): when no eagerly created
-  // instrumentation has installed the require-in-the-middle hook yet (no http/undici/runtime-node),
-  // the first library instrumentation is created inside the bootstrap's Module.prototype.require
-  // wrapper, which then calls the require it saved at start and so bypasses the hook just
-  // installed: the library that triggered the creation loads unpatched. Turn `it.fails` into `it`
-  // once fixed.
-  it.fails('enabled=pino alone: pino records are still exported (KNOWN BUG: they are not)', async () => {
+  // Regression test: when no eagerly created instrumentation has installed the require hook, the
+  // first library instrumentation is created inside the bootstrap's require wrapper; the library
+  // that triggered it must still load through the new hook.
+  it('enabled=pino alone: pino records are still exported', async () => {
     const receiver = await startReceiver();
     const serviceName = uniqueServiceName('enabled-pino');
     const app = await spawnFixture('express-app.cjs', { endpoint: receiver.url, serviceName, env: { OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'pino' } });
@@ -76,8 +73,8 @@ describe('OTEL_NODE_ENABLED_INSTRUMENTATIONS / OTEL_NODE_DISABLED_INSTRUMENTATIO
     expect(receiver.logs().filter((log) => log.serviceName === serviceName)).toHaveLength(1);
   });
 
-  // Same KNOWN BUG, as a service would meet it: model-router enabling only what it uses.
-  it.fails('enabled=grpc alone: client and server spans of a call are exported (KNOWN BUG: none are)', async () => {
+  // The same, as a service would meet it: model-router enabling only what it uses.
+  it('enabled=grpc alone: client and server spans of a call are exported', async () => {
     const receiver = await startReceiver();
     const env = { OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'grpc' };
     const server = await spawnFixture('grpc-server.cjs', { endpoint: receiver.url, serviceName: uniqueServiceName('grpc-only-server'), env });

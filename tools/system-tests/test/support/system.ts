@@ -1,0 +1,104 @@
+import { createServer, type Server } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import { startOtlpReceiver, type OtlpReceiver } from '@mcp/otlp-receiver';
+import { serviceEntry, spawnService, type ServiceProcess } from '@mcp/test-kit';
+
+export const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+export const DATABASE_URL = process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+export const INTERNAL_API_SECRET = `system-test-${randomUUID()}`;
+
+/** The whole system as real processes, each with the telemetry preload, exporting to one receiver. */
+export interface RunningSystem {
+  receiver: OtlpReceiver;
+  modelRouter: ServiceProcess;
+  hub: ServiceProcess;
+  orchestrator: ServiceProcess;
+  frontend: ServiceProcess;
+  /** A real HTTP server standing for an allow-listed external API (`GET /facts` → JSON). */
+  externalApi: { url: string; hits: () => number };
+  stop(): Promise<void>;
+}
+
+function startExternalApi(): Promise<{ server: Server; url: string; hits: () => number }> {
+  let hits = 0;
+  const server = createServer((req, res) => {
+    hits += 1;
+    res.setHeader('content-type', 'application/json');
+    res.end(JSON.stringify({ source: 'external', path: req.url, fact: 'otters hold hands while sleeping' }));
+  });
+  return new Promise((resolve) => {
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      resolve({ server, url: `http://127.0.0.1:${port}`, hits: () => hits });
+    });
+  });
+}
+
+/**
+ * Starts model-router, collaboration-hub, workflow-orchestrator and frontend in dependency order on
+ * free ports (each learns the others' real addresses), against the machine's Redis and PostgreSQL.
+ * MongoDB does not run here: the orchestrator uses its in-process run store unless MONGODB_URL is set.
+ */
+export async function startSystem(suffix: string): Promise<RunningSystem> {
+  const receiver = await startOtlpReceiver();
+  const external = await startExternalApi();
+  const common = {
+    endpoint: receiver.url,
+    env: {
+      REDIS_URL,
+      DATABASE_URL,
+      INTERNAL_API_SECRET,
+      PORT: '0',
+      LOG_LEVEL: 'info',
+      MODEL_LATENCY_SCALE: '0.2',
+      OTEL_METRIC_EXPORT_INTERVAL: '300',
+    },
+  };
+  const modelRouter = await spawnService(serviceEntry('model-router'), { ...common, serviceName: 'model-router', readyTimeoutMs: 30_000 });
+  const hub = await spawnService(serviceEntry('collaboration-hub'), { ...common, serviceName: 'collaboration-hub', readyTimeoutMs: 30_000 });
+  const orchestrator = await spawnService(serviceEntry('workflow-orchestrator'), {
+    ...common,
+    serviceName: 'workflow-orchestrator',
+    readyTimeoutMs: 30_000,
+    env: {
+      ...common.env,
+      MODEL_ROUTER_ADDRESS: `127.0.0.1:${modelRouter.port}`,
+      COLLABORATION_HUB_URL: hub.url,
+      EXTERNAL_API_ALLOWLIST: new URL(external.url).host,
+      MONGODB_URL: process.env['MONGODB_URL'],
+    },
+  });
+  const frontend = await spawnService(serviceEntry('frontend'), {
+    ...common,
+    serviceName: 'frontend',
+    readyTimeoutMs: 30_000,
+    env: { ...common.env, MODEL_ROUTER_ADDRESS: `127.0.0.1:${modelRouter.port}`, WORKFLOW_ORCHESTRATOR_URL: orchestrator.url, SYSTEM_TEST_SUFFIX: suffix },
+  });
+  return {
+    receiver,
+    modelRouter,
+    hub,
+    orchestrator,
+    frontend,
+    externalApi: { url: external.url, hits: external.hits },
+    async stop() {
+      for (const service of [frontend, orchestrator, hub, modelRouter]) service.kill('SIGTERM');
+      await Promise.all([frontend, orchestrator, hub, modelRouter].map((s) => s.waitForExit(20_000).catch(() => s.kill('SIGKILL'))));
+      await new Promise<void>((resolve) => external.server.close(() => resolve()));
+      await receiver.close();
+    },
+  };
+}
+
+export async function postJson(url: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: Record<string, unknown>; headers: Headers }> {
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body), signal: AbortSignal.timeout(30_000) });
+  const text = await response.text();
+  let parsed: Record<string, unknown> = {};
+  try {
+    parsed = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    parsed = { raw: text };
+  }
+  return { status: response.status, body: parsed, headers: response.headers };
+}
