@@ -1,0 +1,71 @@
+import { env } from '@mcp/service-kit';
+import { z } from 'zod';
+
+/** A SQL identifier we interpolate (tables cannot be bind parameters): optionally schema-qualified, lower case. */
+const SQL_IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}(\.[a-z_][a-z0-9_]{0,62})?$/;
+
+/** As in service-kit: an empty variable counts as unset. */
+const unsetIfEmpty = (value: unknown) => (value === '' ? undefined : value);
+
+const nonNegativeInt = (fallback: number) =>
+  z.preprocess(unsetIfEmpty, z.coerce.number({ error: 'must be a non-negative integer' }).int('must be a non-negative integer').min(0, 'must be a non-negative integer').default(fallback));
+
+/**
+ * The frontend's environment. Parsed once, in main.ts; nothing else reads process.env. Telemetry
+ * settings (OTEL_*) are the preload's business, not this schema's.
+ */
+export const FrontendConfigSchema = z
+  .object({
+    PORT: env.port(3000),
+    HOST: env.string('0.0.0.0'),
+    LOG_LEVEL: env.logLevel(),
+    REDIS_URL: env.url(['redis', 'rediss']),
+    DATABASE_URL: env.url(['postgres', 'postgresql']),
+    MODEL_ROUTER_ADDRESS: env.hostPort('127.0.0.1:50051'),
+    MODEL_ROUTER_DEADLINE_MS: env.positiveInt(5_000),
+    WORKFLOW_ORCHESTRATOR_URL: env.url(['http', 'https']),
+    WORKFLOW_TIMEOUT_MS: env.positiveInt(30_000),
+    ROUTE_CACHE_TTL_SECONDS: env.positiveInt(3_600),
+    CACHE_KEY_PREFIX: z.preprocess(unsetIfEmpty, z.string().default('mcp:').pipe(z.string().regex(/^[A-Za-z0-9:_.-]{1,64}$/, 'must be 1-64 characters of letters, digits, : _ . -'))),
+    CACHE_MAX_ENTRIES: env.positiveInt(1_000),
+    REDIS_COMMAND_TIMEOUT_MS: env.positiveInt(500),
+    LEDGER_TABLE: z.preprocess(unsetIfEmpty, z.string().default('usage_ledger').pipe(z.string().regex(SQL_IDENTIFIER, 'must be a lower-case SQL identifier, optionally schema.table'))),
+    DATABASE_QUERY_TIMEOUT_MS: env.positiveInt(5_000),
+    DATABASE_POOL_MAX: env.positiveInt(10),
+    READY_TIMEOUT_MS: env.positiveInt(1_000),
+    DRAIN_TIMEOUT_MS: env.positiveInt(5_000),
+    RATE_LIMIT_PER_MINUTE: env.positiveInt(600),
+    CORS_ORIGINS: env.list(),
+    TRUST_PROXY_HOPS: nonNegativeInt(0),
+    USER_HASH_KEY: env.string(),
+    GRAPHQL_MAX_DEPTH: env.positiveInt(6),
+    GRAPHQL_MAX_FIELDS: env.positiveInt(200),
+  })
+  .transform((e) => ({
+    port: e.PORT,
+    host: e.HOST,
+    logLevel: e.LOG_LEVEL,
+    redisUrl: e.REDIS_URL,
+    databaseUrl: e.DATABASE_URL,
+    modelRouterAddress: e.MODEL_ROUTER_ADDRESS,
+    modelRouterDeadlineMs: e.MODEL_ROUTER_DEADLINE_MS,
+    orchestratorUrl: (e.WORKFLOW_ORCHESTRATOR_URL ?? 'http://127.0.0.1:3001').replace(/\/+$/, ''),
+    workflowTimeoutMs: e.WORKFLOW_TIMEOUT_MS,
+    cacheTtlSeconds: e.ROUTE_CACHE_TTL_SECONDS,
+    cacheKeyPrefix: e.CACHE_KEY_PREFIX,
+    cacheMaxEntries: e.CACHE_MAX_ENTRIES,
+    redisCommandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
+    ledgerTable: e.LEDGER_TABLE,
+    databaseQueryTimeoutMs: e.DATABASE_QUERY_TIMEOUT_MS,
+    databasePoolMax: e.DATABASE_POOL_MAX,
+    readyTimeoutMs: e.READY_TIMEOUT_MS,
+    drainTimeoutMs: e.DRAIN_TIMEOUT_MS,
+    rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+    corsOrigins: e.CORS_ORIGINS,
+    trustProxyHops: e.TRUST_PROXY_HOPS,
+    userHashKey: e.USER_HASH_KEY,
+    graphqlMaxDepth: e.GRAPHQL_MAX_DEPTH,
+    graphqlMaxFields: e.GRAPHQL_MAX_FIELDS,
+  }));
+
+export type FrontendConfig = z.infer<typeof FrontendConfigSchema>;

@@ -1,0 +1,94 @@
+import { BusinessMetrics, ModelRouterTracer } from '@mcp/mcp-metrics';
+import type { DependencyCheck } from '@mcp/service-kit';
+import type { Logger } from 'pino';
+import type { FrontendDependencies } from './app';
+import type { AnswerCache } from './cache/answer-cache';
+import { MemoryAnswerCache } from './cache/memory-answer-cache';
+import { RedisAnswerCache } from './cache/redis-answer-cache';
+import { createModelRouterGateway } from './clients/model-router.gateway';
+import { createOrchestratorClient } from './clients/orchestrator.client';
+import type { FrontendConfig } from './config';
+import type { UsageLedger } from './ledger/usage-ledger';
+import { MemoryUsageLedger } from './ledger/memory-usage-ledger';
+import { PgUsageLedger } from './ledger/pg-usage-ledger';
+import { FrontendMetrics } from './telemetry/frontend.metrics';
+
+/** The clients main.ts (and the tests) build from config, and close in order at shutdown. */
+export interface FrontendRuntime extends Omit<FrontendDependencies, 'isDraining'> {
+  /** Creates the ledger schema (logged, not fatal: the ledger retries on first use) and starts Redis connecting. */
+  start(): Promise<void>;
+}
+
+export interface TelemetryInstances {
+  routerTracer: ModelRouterTracer;
+  business: BusinessMetrics;
+  metrics: FrontendMetrics;
+}
+
+/** One instance of each per process: they own metric instruments. */
+export function createTelemetry(config: Pick<FrontendConfig, 'userHashKey'>): TelemetryInstances {
+  return {
+    routerTracer: new ModelRouterTracer({ service: 'frontend' }),
+    business: new BusinessMetrics({ userHashKey: config.userHashKey }),
+    metrics: new FrontendMetrics(),
+  };
+}
+
+/**
+ * Real clients where the config names a server (Redis, PostgreSQL), embedded ones otherwise, each
+ * choice logged; the model-router and orchestrator clients always.
+ */
+export function createRuntime(config: FrontendConfig, logger: Logger, telemetry: TelemetryInstances = createTelemetry(config)): FrontendRuntime {
+  let cache: AnswerCache;
+  let redis: RedisAnswerCache | undefined;
+  if (config.redisUrl !== undefined) {
+    redis = new RedisAnswerCache({ url: config.redisUrl, commandTimeoutMs: config.redisCommandTimeoutMs, logger });
+    cache = redis;
+  } else {
+    logger.warn({ max_entries: config.cacheMaxEntries }, 'REDIS_URL is not set: model answers are cached in process memory (not shared, lost on restart)');
+    cache = new MemoryAnswerCache(config.cacheMaxEntries);
+  }
+
+  let ledger: UsageLedger;
+  if (config.databaseUrl !== undefined) {
+    ledger = new PgUsageLedger({
+      connectionString: config.databaseUrl,
+      table: config.ledgerTable,
+      queryTimeoutMs: config.databaseQueryTimeoutMs,
+      poolMax: config.databasePoolMax,
+      logger,
+    });
+  } else {
+    logger.warn('DATABASE_URL is not set: the usage ledger is kept in process memory (lost on restart)');
+    ledger = new MemoryUsageLedger();
+  }
+
+  const modelRouter = createModelRouterGateway(config.modelRouterAddress);
+  const orchestrator = createOrchestratorClient({ baseUrl: config.orchestratorUrl, timeoutMs: config.workflowTimeoutMs });
+
+  const readinessChecks: Record<string, DependencyCheck> = {};
+  if (redis) readinessChecks['redis'] = () => cache.ping();
+  if (ledger.backend === 'postgres') readinessChecks['postgres'] = () => ledger.ping();
+  readinessChecks['model_router'] = () => modelRouter.checkHealth(config.readyTimeoutMs);
+  readinessChecks['orchestrator'] = () => orchestrator.checkHealth(config.readyTimeoutMs);
+
+  return {
+    config,
+    logger,
+    cache,
+    ledger,
+    modelRouter,
+    orchestrator,
+    ...telemetry,
+    readinessChecks,
+    async start() {
+      redis?.connect();
+      try {
+        await ledger.init();
+        logger.info({ ledger_backend: ledger.backend, table: ledger.backend === 'postgres' ? config.ledgerTable : undefined }, 'usage ledger ready');
+      } catch (error) {
+        logger.error({ err: { message: error instanceof Error ? error.message : String(error) } }, 'usage ledger schema not created yet; retrying on first use');
+      }
+    },
+  };
+}

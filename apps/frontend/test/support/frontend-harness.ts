@@ -1,0 +1,143 @@
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createServer as createNetServer } from 'node:net';
+import pg from 'pg';
+import { createClient } from 'redis';
+import { createLogger, listen, parseConfig } from '@mcp/service-kit';
+import { buildApp } from '../../src/app';
+import { FrontendConfigSchema } from '../../src/config';
+import type { FrontendConfig } from '../../src/config';
+import { createRuntime } from '../../src/dependencies';
+import type { FrontendRuntime } from '../../src/dependencies';
+
+/** The machine's real servers (tools/scripts/test.sh starts them). */
+export const REDIS_URL = 'redis://127.0.0.1:6379';
+export const DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/test';
+
+/** A name no other run (or parallel test file) uses: keys and tables of this run are found and removed by it. */
+export function uniqueSuffix(): string {
+  return `${process.pid}_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
+}
+
+/** A 127.0.0.1 port nothing listens on (bound, then released). */
+export async function closedPort(): Promise<number> {
+  const server = createNetServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+export interface RunningFrontend {
+  url: string;
+  config: FrontendConfig;
+  runtime: FrontendRuntime;
+  setDraining(value: boolean): void;
+  close(): Promise<void>;
+}
+
+/** Builds the app in-process from src/app.ts with the config parsed from `env`, on 127.0.0.1 port 0. */
+export async function startFrontend(env: Record<string, string | undefined>): Promise<RunningFrontend> {
+  const config = parseConfig(FrontendConfigSchema, { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', ...env });
+  const logger = createLogger('frontend-test', config.logLevel);
+  const runtime = createRuntime(config, logger);
+  await runtime.start();
+  let draining = false;
+  const { listener } = buildApp({ ...runtime, isDraining: () => draining });
+  const server = createServer(listener);
+  const port = await listen(server, 0, '127.0.0.1');
+  return {
+    url: `http://127.0.0.1:${port}`,
+    config,
+    runtime,
+    setDraining: (value) => {
+      draining = value;
+    },
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      runtime.modelRouter.close();
+      await runtime.cache.close();
+      await runtime.ledger.close();
+    },
+  };
+}
+
+/** Direct access to the real Redis and PostgreSQL, to look at what the service stored and clean up. */
+export interface Stores {
+  redis: ReturnType<typeof createClient>;
+  pg: pg.Client;
+  keys(prefix: string): Promise<string[]>;
+  deleteKeys(prefix: string): Promise<void>;
+  rows(table: string): Promise<Array<Record<string, unknown>>>;
+  dropTable(table: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function connectStores(): Promise<Stores> {
+  const redis = createClient({ url: REDIS_URL });
+  redis.on('error', () => undefined);
+  await redis.connect();
+  const client = new pg.Client({ connectionString: DATABASE_URL });
+  await client.connect();
+  const keys = async (prefix: string) => {
+    const found: string[] = [];
+    for await (const batch of redis.scanIterator({ MATCH: `${prefix}*`, COUNT: 100 })) found.push(...batch);
+    return found;
+  };
+  return {
+    redis,
+    pg: client,
+    keys,
+    async deleteKeys(prefix) {
+      const found = await keys(prefix);
+      if (found.length > 0) await redis.del(found);
+    },
+    async rows(table) {
+      const exists = await client.query('SELECT to_regclass($1) AS oid', [table]);
+      if (exists.rows[0]?.oid === null) return [];
+      const { rows } = await client.query(`SELECT * FROM ${pg.escapeIdentifier(table)} ORDER BY created_at, id`);
+      return rows as Array<Record<string, unknown>>;
+    },
+    async dropTable(table) {
+      await client.query(`DROP TABLE IF EXISTS ${pg.escapeIdentifier(table)}`);
+    },
+    async close() {
+      await redis.close();
+      await client.end();
+    },
+  };
+}
+
+export interface JsonAnswer {
+  status: number;
+  headers: Headers;
+  text: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read response bodies field by field
+  json: any;
+}
+
+/** POST/GET with a bounded wait; `json` is the parsed body or undefined. */
+export async function http(url: string, init: { method?: string; json?: unknown; body?: string; headers?: Record<string, string> } = {}): Promise<JsonAnswer> {
+  const headers: Record<string, string> = { ...(init.json !== undefined ? { 'content-type': 'application/json' } : {}), ...init.headers };
+  const response = await fetch(url, {
+    method: init.method ?? (init.json !== undefined || init.body !== undefined ? 'POST' : 'GET'),
+    headers,
+    body: init.json !== undefined ? JSON.stringify(init.json) : init.body,
+    signal: AbortSignal.timeout(15_000),
+  });
+  const text = await response.text();
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: response.status, headers: response.headers, text, json };
+}
+
+/** A GraphQL POST. */
+export function graphql(baseUrl: string, query: string, variables?: Record<string, unknown>, headers: Record<string, string> = {}): Promise<JsonAnswer> {
+  return http(`${baseUrl}/graphql`, { json: { query, ...(variables ? { variables } : {}) }, headers });
+}
