@@ -1,0 +1,71 @@
+import * as grpc from '@grpc/grpc-js';
+import { MODEL_ROUTER_SERVICE, loadModelRouterProto } from '@mcp/contracts';
+import { BusinessMetrics, ModelRouterTracer } from '@mcp/mcp-metrics';
+import type { Logger } from 'pino';
+import type { ModelRouterConfig } from './config';
+import { shutdownServer } from './grpc-server.util';
+import { HealthService } from './handlers/health.handlers';
+import { modelRouterHandlers } from './handlers/model-router.handlers';
+import { InferenceService } from './services/inference.service';
+import { createModelRegistry } from './services/model-registry';
+import type { ModelRegistry } from './services/model-registry';
+
+export interface ModelRouterAppDeps {
+  config: Pick<ModelRouterConfig, 'MODEL_LATENCY_SCALE' | 'MODEL_EXTRA_LATENCY_MS' | 'MODEL_FAILURE_RATE' | 'MODEL_FAILURE_SEED'>;
+  logger: Logger;
+  /** One per process (main.ts builds it after the preload started telemetry); default: a new one. */
+  tracer?: ModelRouterTracer;
+  /** One per process; default: a new one. */
+  business?: BusinessMetrics;
+  registry?: ModelRegistry;
+}
+
+export interface ModelRouterApp {
+  /** The gRPC server with ModelRouter and Health added, not bound yet. */
+  readonly server: grpc.Server;
+  readonly health: HealthService;
+  readonly registry: ModelRegistry;
+  /**
+   * The ordered stop: health NOT_SERVING (watchers told, their streams ended), no new calls,
+   * in-flight calls finish within `drainTimeoutMs`, then the rest are cancelled.
+   */
+  shutdown(drainTimeoutMs: number): Promise<'graceful' | 'forced'>;
+}
+
+/** Builds the model-router from its dependencies; binding and the process belong to main.ts. */
+export function buildApp(deps: ModelRouterAppDeps): ModelRouterApp {
+  const { config, logger } = deps;
+  const registry = deps.registry ?? createModelRegistry();
+  const inference = new InferenceService(registry, {
+    latencyScale: config.MODEL_LATENCY_SCALE,
+    extraLatencyMs: config.MODEL_EXTRA_LATENCY_MS,
+    failureRate: config.MODEL_FAILURE_RATE,
+    failureSeed: config.MODEL_FAILURE_SEED,
+  });
+  const health = new HealthService([MODEL_ROUTER_SERVICE]);
+  const { ModelRouter, Health } = loadModelRouterProto();
+
+  const server = new grpc.Server();
+  server.addService(
+    ModelRouter.service,
+    modelRouterHandlers({ inference, logger, tracer: deps.tracer ?? new ModelRouterTracer(), business: deps.business ?? new BusinessMetrics() }),
+  );
+  server.addService(Health.service, health.handlers());
+
+  let stopping: Promise<'graceful' | 'forced'> | undefined;
+  return {
+    server,
+    health,
+    registry,
+    shutdown(drainTimeoutMs) {
+      stopping ??= (async () => {
+        health.markNotServing();
+        health.endWatches();
+        const how = await shutdownServer(server, drainTimeoutMs);
+        logger.info({ how }, 'grpc server stopped');
+        return how;
+      })();
+      return stopping;
+    },
+  };
+}
