@@ -58,6 +58,7 @@ export interface ModelRouterClient extends grpc.Client {
 
 export interface HealthClient extends grpc.Client {
   Check(request: { service: string }, options: Partial<grpc.CallOptions>, callback: grpc.requestCallback<{ status: HealthStatus }>): grpc.ClientUnaryCall;
+  Watch(request: { service: string }, options?: Partial<grpc.CallOptions>): grpc.ClientReadableStream<{ status: HealthStatus }>;
 }
 
 export interface ModelRouterProto {

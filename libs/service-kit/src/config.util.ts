@@ -29,6 +29,13 @@ export function loadConfigOrExit<S extends z.ZodType>(schema: S, env: NodeJS.Pro
 // Building blocks for the services' schemas; an empty variable counts as unset.
 const unsetIfEmpty = (value: unknown) => (value === '' ? undefined : value);
 
+/** A string variable: optional without a fallback, always a string with one. */
+function stringVar(): z.ZodType<string | undefined, unknown>;
+function stringVar(fallback: string): z.ZodType<string, unknown>;
+function stringVar(fallback?: string): z.ZodType<string | undefined, unknown> {
+  return fallback === undefined ? z.preprocess(unsetIfEmpty, z.string().optional()) : z.preprocess(unsetIfEmpty, z.string().default(fallback));
+}
+
 export const env = {
   /** A listening port; 0 means any free port (tests, several instances on one machine). */
   port: (fallback: number) => {
@@ -55,7 +62,7 @@ export const env = {
     ),
   /** `host:port`, as gRPC addresses are written. */
   hostPort: (fallback: string) => z.preprocess(unsetIfEmpty, z.string().regex(/^[A-Za-z0-9.\-_[\]:]+:\d{1,5}$/, 'must be host:port').default(fallback)),
-  string: (fallback?: string) => (fallback === undefined ? z.preprocess(unsetIfEmpty, z.string().optional()) : z.preprocess(unsetIfEmpty, z.string().default(fallback))),
+  string: stringVar,
   list: () => z.preprocess((value) => (typeof value === 'string' && value.trim() !== '' ? value.split(',').map((s) => s.trim()).filter(Boolean) : []), z.array(z.string())),
   logLevel: () => z.preprocess(unsetIfEmpty, z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')),
 } as const;

@@ -5,11 +5,13 @@ import { describe, expect, it } from 'vitest';
 import { checkReadiness, ConfigError, createDrainer, env, httpStatusOfGrpc, listen, parseConfig } from '../src/index';
 
 describe('parseConfig', () => {
-  const schema = z.object({ PORT: env.port(3000), REDIS_URL: env.url(['redis', 'rediss']), RATE: env.ratio(0.5), ALLOW: env.list() });
+  const schema = z.object({ PORT: env.port(3000), REDIS_URL: env.url(['redis', 'rediss']), RATE: env.ratio(0.5), ALLOW: env.list(), HOST: env.string('0.0.0.0') });
 
   it('applies defaults and treats empty as unset', () => {
     expect(parseConfig(schema, { PORT: '0' }).PORT).toBe(0);
-    expect(parseConfig(schema, { PORT: '', ALLOW: 'a.com, b.com' })).toEqual({ PORT: 3000, REDIS_URL: undefined, RATE: 0.5, ALLOW: ['a.com', 'b.com'] });
+    const host: string = parseConfig(schema, {}).HOST; // typed string, not string | undefined
+    expect(host).toBe('0.0.0.0');
+    expect(parseConfig(schema, { PORT: '', ALLOW: 'a.com, b.com' })).toEqual({ PORT: 3000, REDIS_URL: undefined, RATE: 0.5, ALLOW: ['a.com', 'b.com'], HOST: '0.0.0.0' });
   });
 
   it('lists every problem, one line per variable', () => {
