@@ -4,7 +4,7 @@ import { createHandler } from 'graphql-http/lib/use/express';
 import type { RequestHandler } from 'express';
 import { HttpError } from '@mcp/service-kit';
 import type { Logger } from 'pino';
-import { depthLimitRule, fieldLimitRule, rootFieldLimitRule } from './validation.rules';
+import { depthLimitRule, fieldLimitRule, noSubscriptionsRule, rootFieldLimitRule } from './validation.rules';
 
 export interface GraphqlHandlerOptions {
   schema: GraphQLSchema;
@@ -50,7 +50,7 @@ function tagged(error: GraphQLError, code: string, message = error.message, extr
 export function createGraphqlHandler(options: GraphqlHandlerOptions): RequestHandler {
   const maxDocumentChars = options.maxDocumentChars ?? 40_000;
   const maxTokens = options.maxTokens ?? 2_000;
-  const rules = [depthLimitRule(options.maxDepth), fieldLimitRule(options.maxFields), rootFieldLimitRule(options.maxRootFields ?? 10)];
+  const rules = [noSubscriptionsRule, depthLimitRule(options.maxDepth), fieldLimitRule(options.maxFields), rootFieldLimitRule(options.maxRootFields ?? 10)];
 
   const parseWithLimits: typeof parse = (source, parseOptions) => {
     const length = typeof source === 'string' ? source.length : source.body.length;
