@@ -156,7 +156,28 @@ function createPropagator(config: ResolvedConfig): TextMapPropagator | undefined
   return propagators.length === 1 ? propagators[0] : new core.CompositePropagator({ propagators });
 }
 
+/**
+ * Root spans that libraries make on their own at start-up, outside any request (the redis client's
+ * connect, graphql building a schema): one useless trace each per process start. Spans of the same
+ * names inside a request are kept.
+ */
+export const STARTUP_ROOT_SPAN_NAMES: ReadonlySet<string> = new Set(['redis-connect', 'graphql.parseSchema']);
+
 function createSampler(config: ResolvedConfig): Sampler {
+  const api = require('@opentelemetry/api') as typeof import('@opentelemetry/api');
+  const configured = createConfiguredSampler(config);
+  return {
+    shouldSample(context, traceId, spanName, spanKind, attributes, links) {
+      if (STARTUP_ROOT_SPAN_NAMES.has(spanName) && !api.trace.getSpanContext(context)) {
+        return { decision: api.SamplingDecision.NOT_RECORD };
+      }
+      return configured.shouldSample(context, traceId, spanName, spanKind, attributes, links);
+    },
+    toString: () => `DropStartupRootSpans{${configured.toString()}}`,
+  };
+}
+
+function createConfiguredSampler(config: ResolvedConfig): Sampler {
   const t = require('@opentelemetry/sdk-trace') as typeof import('@opentelemetry/sdk-trace');
   const { name, ratio } = config.sampler;
   switch (name) {

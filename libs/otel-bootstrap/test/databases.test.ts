@@ -49,3 +49,20 @@ describe('Redis (node-redis 5) and PostgreSQL (pg 8) inside an Express request, 
     expect(receiver.scanFor(canary)).toEqual([]);
   });
 });
+
+describe('start-up noise', () => {
+  it('the redis client connecting at start makes no root trace of its own; request spans are kept', async () => {
+    const receiver = await startReceiver();
+    const serviceName = uniqueServiceName('startup-noise');
+    const app = await spawnFixture('express-app.cjs', { endpoint: receiver.url, serviceName, env: { FIXTURE_CONNECT_DATABASES: 'true' } });
+    const key = `noise-${process.pid}-${Date.now()}`;
+    expect((await request(`${app.url}/cache/${key}`, { json: { value: 'v' } })).status).toBe(200);
+    await receiver.waitForSpans(isHttpServerSpan(`/cache/${key}`));
+    app.kill('SIGTERM');
+    await app.waitForExit();
+
+    const spans = spansOf(receiver, serviceName);
+    expect(spans.filter((span) => span.name === 'redis-connect' && span.parentSpanId === undefined), renderTraceTree(spans)).toEqual([]);
+    expect(spans.some((span) => span.name === 'redis-SET')).toBe(true);
+  });
+});
