@@ -26,12 +26,13 @@ function hexIdsToBytes(node: unknown): void {
 }
 
 /**
- * Decodes an uncompressed OTLP export request body into the plain shape of `wire.ts`.
+ * Decodes an uncompressed OTLP export request body (OTLP/HTTP protobuf or JSON, or an OTLP/gRPC
+ * message, which is protobuf) into the plain shape of `wire.ts`.
  * Throws (with a message fit for a 400 answer) when the body is not a valid request.
  */
 export function decodeExportRequest(signal: OtlpSignal, encoding: OtlpEncoding, body: Buffer): unknown {
   const type = loadOtlpProto().request[signal];
-  if (encoding === 'protobuf') {
+  if (encoding !== 'json') {
     return type.toObject(type.decode(body), toObjectOptions);
   }
   const parsed: unknown = JSON.parse(body.toString('utf8'));
@@ -43,7 +44,7 @@ export function decodeExportRequest(signal: OtlpSignal, encoding: OtlpEncoding, 
   return type.toObject(type.fromObject(parsed as Record<string, unknown>), toObjectOptions);
 }
 
-/** Encodes an empty (full success) Export*ServiceResponse in the request's encoding. */
+/** Encodes an empty (full success) Export*ServiceResponse in the request's encoding (protobuf for gRPC). */
 export function encodeEmptyResponse(signal: OtlpSignal, encoding: OtlpEncoding): Buffer {
   if (encoding === 'json') return Buffer.from('{}');
   const type = loadOtlpProto().response[signal];

@@ -1,5 +1,6 @@
 export { startOtlpReceiver } from './receiver';
 export type {
+  ExporterProtocol,
   FaultOptions,
   OtlpReceiver,
   OtlpReceiverOptions,

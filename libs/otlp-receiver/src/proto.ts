@@ -19,6 +19,13 @@ export interface OtlpProtoTypes {
   request: Record<OtlpSignal, protobuf.Type>;
   /** `Export<Signal>ServiceResponse` per signal. */
   response: Record<OtlpSignal, protobuf.Type>;
+  /** The collector's gRPC service per signal (`TraceService`, `MetricsService`, `LogsService`). */
+  service: Record<OtlpSignal, protobuf.Service>;
+  /**
+   * The gRPC path of each service's `Export` method, e.g.
+   * `/opentelemetry.proto.collector.trace.v1.TraceService/Export`.
+   */
+  grpcPath: Record<OtlpSignal, string>;
 }
 
 let loaded: OtlpProtoTypes | undefined;
@@ -32,6 +39,18 @@ export function loadOtlpProto(): OtlpProtoTypes {
   root.loadSync(serviceFiles);
   root.resolveAll();
   const type = (name: string): protobuf.Type => root.lookupType(`opentelemetry.proto.collector.${name}`);
+  const service = (name: string): protobuf.Service => root.lookupService(`opentelemetry.proto.collector.${name}`);
+  const services = {
+    traces: service('trace.v1.TraceService'),
+    metrics: service('metrics.v1.MetricsService'),
+    logs: service('logs.v1.LogsService'),
+  };
+  const grpcPath = (s: protobuf.Service): string => {
+    const method = s.methods['Export'];
+    if (!method) throw new Error(`${s.fullName} has no Export method`);
+    // fullName is ".opentelemetry.proto.collector…"; a gRPC path is "/<package>.<Service>/<Method>".
+    return `/${s.fullName.replace(/^\./, '')}/${method.name}`;
+  };
   loaded = {
     root,
     request: {
@@ -44,6 +63,8 @@ export function loadOtlpProto(): OtlpProtoTypes {
       metrics: type('metrics.v1.ExportMetricsServiceResponse'),
       logs: type('logs.v1.ExportLogsServiceResponse'),
     },
+    service: services,
+    grpcPath: { traces: grpcPath(services.traces), metrics: grpcPath(services.metrics), logs: grpcPath(services.logs) },
   };
   return loaded;
 }

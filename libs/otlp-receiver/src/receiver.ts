@@ -1,8 +1,11 @@
+import type { Server as GrpcServer } from '@grpc/grpc-js';
 import * as http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
 import { decodeExportRequest, encodeEmptyResponse, encodeErrorStatus } from './decode';
+import { startGrpcServer } from './grpc';
+import type { GrpcExportCall } from './grpc';
 import { formatValue, truncate } from './match';
 import { loadOtlpProto } from './proto';
 import { flattenLogs, flattenMetrics, flattenSpans } from './normalize';
@@ -32,9 +35,19 @@ export interface OtlpReceiverOptions {
   host?: string;
   /** Port to listen on. Default `0` (a free port chosen by the OS; read it from `port`/`url`). */
   port?: number;
+  /**
+   * Also serve OTLP/gRPC (`TraceService/Export`, `MetricsService/Export`, `LogsService/Export`,
+   * plaintext) on `host`, on a port of its own (read it from `grpcPort`/`grpcUrl`). Default false.
+   */
+  grpc?: boolean;
+  /** Port of the gRPC server when `grpc` is on. Default `0` (a free port). */
+  grpcPort?: number;
   /** Delay added before every answer on a signal path, in ms (see {@link OtlpReceiver.setDelay}). Default 0. */
   delayMs?: number;
-  /** Largest accepted body (after gunzip), in bytes; larger requests get 413. Default 64 MiB. */
+  /**
+   * Largest accepted body (after gunzip), in bytes; larger requests get 413 (gRPC: grpc-js answers
+   * `RESOURCE_EXHAUSTED` for a larger message). Default 64 MiB.
+   */
   maxBodyBytes?: number;
   /** Timeout of the `waitFor*` helpers when the call gives none, in ms. Default 10 000. */
   defaultTimeoutMs?: number;
@@ -78,21 +91,32 @@ export interface WaitForMetricOptions extends WaitOptions {
   predicate?: (point: ReceivedMetricPoint) => boolean;
 }
 
-/** A running in-process OTLP/HTTP receiver. */
+/** Protocols of {@link OtlpReceiver.exporterEnv}, as `OTEL_EXPORTER_OTLP_PROTOCOL` names them. */
+export type ExporterProtocol = 'http/protobuf' | 'http/json' | 'grpc';
+
+/** A running in-process OTLP/HTTP (and, optionally, OTLP/gRPC) receiver. */
 export interface OtlpReceiver {
   /** Base URL, e.g. `http://127.0.0.1:41234` (set as `OTEL_EXPORTER_OTLP_ENDPOINT`). */
   readonly url: string;
   /** The port listened on. */
   readonly port: number;
+  /**
+   * OTLP/gRPC endpoint, e.g. `http://127.0.0.1:41235` (set as `OTEL_EXPORTER_OTLP_ENDPOINT` with
+   * `OTEL_EXPORTER_OTLP_PROTOCOL=grpc`); `undefined` unless started with `{ grpc: true }`.
+   */
+  readonly grpcUrl: string | undefined;
+  /** The gRPC server's port; `undefined` unless started with `{ grpc: true }`. */
+  readonly grpcPort: number | undefined;
   /** Full per-signal URLs (set as `OTEL_EXPORTER_OTLP_<SIGNAL>_ENDPOINT`). */
   readonly endpoints: Readonly<Record<OtlpSignal, string>>;
   /** A snapshot of the request counters, per signal and per encoding. */
   readonly requests: RequestStats;
   /**
    * Environment for a child process exporting here: `OTEL_EXPORTER_OTLP_ENDPOINT` and
-   * `OTEL_EXPORTER_OTLP_PROTOCOL` (default `http/protobuf`).
+   * `OTEL_EXPORTER_OTLP_PROTOCOL` (default `http/protobuf`); for `grpc`, the gRPC endpoint and
+   * `OTEL_EXPORTER_OTLP_INSECURE=true` too (throws unless started with `{ grpc: true }`).
    */
-  exporterEnv(protocol?: 'http/protobuf' | 'http/json'): Record<string, string>;
+  exporterEnv(protocol?: ExporterProtocol): Record<string, string>;
   /** Every span received so far (a copy of the list), in received order. */
   spans(): ReceivedSpan[];
   /** Every metric data point received so far, in received order. */
@@ -103,12 +127,14 @@ export interface OtlpReceiver {
   reset(): void;
   /**
    * Answers matching requests with `status` (e.g. 503) and a `google.rpc.Status` body instead of
-   * accepting them; their data is discarded. Replaces any active fault.
+   * accepting them; their data is discarded. Replaces any active fault. gRPC calls get the
+   * matching status code (503 → `UNAVAILABLE`, 429 → `RESOURCE_EXHAUSTED`, 500 → `INTERNAL`, …;
+   * `UNKNOWN` for a status without one), `message` as details and `headers` as trailing metadata.
    */
   respondWith(status: number, options?: RespondWithOptions): void;
   /**
-   * Reads matching requests but never answers them (until `close()`), so exporters hit their
-   * timeout; their data is discarded. Replaces any active fault.
+   * Reads matching requests (HTTP and gRPC) but never answers them (until `close()`), so exporters
+   * hit their timeout; their data is discarded. Replaces any active fault.
    */
   hang(options?: FaultOptions): void;
   /** Delays every answer by `ms` (data is stored at once; only the answer waits). 0 disables. */
@@ -137,7 +163,10 @@ export interface OtlpReceiver {
    * (so fields this library does not flatten are covered too). For PII-canary tests.
    */
   scanFor(needle: string | RegExp): ScanHit[];
-  /** Stops listening, destroys open sockets (hung requests included) and rejects pending waits. */
+  /**
+   * Stops listening, destroys open sockets (hung requests included), force-shuts the gRPC server
+   * down (cancelling its open calls) and rejects pending waits.
+   */
   close(): Promise<void>;
 }
 
@@ -147,7 +176,8 @@ const signalPaths: Readonly<Record<string, OtlpSignal>> = {
   '/v1/logs': 'logs',
 };
 
-// google.rpc.Code for the usual HTTP fault statuses (OTLP/HTTP error bodies are google.rpc.Status).
+// google.rpc.Code (the same numbers as gRPC status codes) for the usual HTTP fault statuses: OTLP/HTTP
+// error bodies are google.rpc.Status, and a gRPC fault answers with that code.
 const rpcCodes: Readonly<Record<number, number>> = { 400: 3, 401: 16, 403: 7, 404: 5, 408: 4, 413: 8, 415: 3, 429: 8, 500: 13, 501: 12, 502: 14, 503: 14, 504: 4 };
 
 const maxTreeSpansInErrors = 40;
@@ -172,18 +202,32 @@ interface AcceptedRequest {
   records: readonly (ReceivedSpan | ReceivedMetricPoint | ReceivedLog)[];
 }
 
-const emptyStats = (): SignalRequestStats => ({ protobuf: 0, json: 0, gzip: 0, accepted: 0, faulted: 0, invalid: 0 });
+const emptyStats = (): SignalRequestStats => ({ protobuf: 0, json: 0, grpc: 0, gzip: 0, accepted: 0, faulted: 0, invalid: 0 });
 
-function mediaType(header: string | undefined): OtlpEncoding | undefined {
+/** The encodings of OTLP/HTTP bodies. */
+type HttpEncoding = Exclude<OtlpEncoding, 'grpc'>;
+
+/** google.rpc.Code INVALID_ARGUMENT, the answer to an undecodable request. */
+const INVALID_ARGUMENT = 3;
+
+type IngestResult = { ok: true } | { ok: false; reason: string };
+
+function mediaType(header: string | undefined): HttpEncoding | undefined {
   const type = (header ?? '').split(';')[0]?.trim().toLowerCase();
   if (type === 'application/x-protobuf') return 'protobuf';
   if (type === 'application/json') return 'json';
   return undefined;
 }
 
+function hostUrl(host: string, port: number): string {
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
 class Receiver implements OtlpReceiver {
   readonly url: string;
   readonly port: number;
+  readonly grpcUrl: string | undefined;
+  readonly grpcPort: number | undefined;
   readonly endpoints: Readonly<Record<OtlpSignal, string>>;
 
   private spanList: ReceivedSpan[] = [];
@@ -198,13 +242,19 @@ class Receiver implements OtlpReceiver {
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly sockets = new Set<Socket>();
 
+  private grpcServer: GrpcServer | undefined;
+
   constructor(
     private readonly server: http.Server,
-    private readonly options: Required<Omit<OtlpReceiverOptions, 'host' | 'port'>>,
+    private readonly options: Required<Omit<OtlpReceiverOptions, 'host' | 'port' | 'grpc' | 'grpcPort'>>,
     host: string,
+    grpc: { server: GrpcServer; port: number } | undefined,
   ) {
     this.port = (server.address() as AddressInfo).port;
-    this.url = `http://${host.includes(':') ? `[${host}]` : host}:${this.port}`;
+    this.url = hostUrl(host, this.port);
+    this.grpcServer = grpc?.server;
+    this.grpcPort = grpc?.port;
+    this.grpcUrl = grpc ? hostUrl(host, grpc.port) : undefined;
     this.endpoints = { traces: `${this.url}/v1/traces`, metrics: `${this.url}/v1/metrics`, logs: `${this.url}/v1/logs` };
     this.delayMs = options.delayMs;
     server.on('connection', (socket: Socket) => {
@@ -223,7 +273,11 @@ class Receiver implements OtlpReceiver {
     return structuredClone(this.stats);
   }
 
-  exporterEnv(protocol: 'http/protobuf' | 'http/json' = 'http/protobuf'): Record<string, string> {
+  exporterEnv(protocol: ExporterProtocol = 'http/protobuf'): Record<string, string> {
+    if (protocol === 'grpc') {
+      if (this.grpcUrl === undefined) throw new Error("exporterEnv('grpc'): this receiver serves no gRPC; start it with { grpc: true }");
+      return { OTEL_EXPORTER_OTLP_ENDPOINT: this.grpcUrl, OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc', OTEL_EXPORTER_OTLP_INSECURE: 'true' };
+    }
     return { OTEL_EXPORTER_OTLP_ENDPOINT: this.url, OTEL_EXPORTER_OTLP_PROTOCOL: protocol };
   }
 
@@ -355,6 +409,9 @@ class Receiver implements OtlpReceiver {
       for (const waiter of [...this.waiters]) waiter.fail('the receiver was closed');
       for (const timer of this.timers) clearTimeout(timer);
       this.timers.clear();
+      // Cancels open calls (hung ones too) and closes every HTTP/2 session at once.
+      this.grpcServer?.forceShutdown();
+      this.grpcServer = undefined;
       this.server.close(() => resolve());
       // Hung and keep-alive connections would keep server.close() waiting forever.
       this.server.closeAllConnections();
@@ -446,11 +503,8 @@ class Receiver implements OtlpReceiver {
     }
     if (raw === 'aborted') return;
 
-    const fault = this.fault;
-    if (fault && fault.remaining > 0 && fault.signals.has(signal)) {
-      fault.remaining--;
-      if (fault.remaining === 0) this.fault = undefined;
-      stats.faulted++;
+    const fault = this.takeFault(signal);
+    if (fault) {
       if (fault.kind === 'hang') return; // close() destroys the socket.
       const body = encodeErrorStatus(encoding, rpcCodes[fault.status] ?? 2, fault.message);
       this.answer(res, fault.status, encoding, body, fault.headers);
@@ -458,7 +512,6 @@ class Receiver implements OtlpReceiver {
     }
 
     let body: Buffer;
-    let records: (ReceivedSpan | ReceivedMetricPoint | ReceivedLog)[];
     try {
       body = gzipped ? await gunzipAsync(raw, { maxOutputLength: this.options.maxBodyBytes }) : raw;
     } catch (error) {
@@ -468,6 +521,51 @@ class Receiver implements OtlpReceiver {
       this.answer(res, tooLarge ? 413 : 400, encoding, encodeErrorStatus(encoding, tooLarge ? 8 : 3, reason));
       return;
     }
+    const result = this.ingest(signal, encoding, body);
+    if (!result.ok) {
+      this.answer(res, 400, encoding, encodeErrorStatus(encoding, INVALID_ARGUMENT, result.reason));
+      return;
+    }
+    this.answer(res, 200, encoding, encodeEmptyResponse(signal, encoding));
+    this.pollWaiters();
+  }
+
+  /** An OTLP/gRPC `Export` call: the same fault, decode and storage path as OTLP/HTTP. (Not on the interface.) */
+  handleGrpc(call: GrpcExportCall): void {
+    const { signal } = call;
+    this.stats.total++;
+    const stats = this.stats[signal];
+    stats.grpc++;
+    const fault = this.takeFault(signal);
+    if (fault) {
+      if (fault.kind === 'hang') return; // close() cancels the call.
+      const code = rpcCodes[fault.status] ?? 2;
+      this.later(() => call.answer({ ok: false, code, message: fault.message, metadata: fault.headers }));
+      return;
+    }
+    const result = this.ingest(signal, 'grpc', call.body);
+    if (!result.ok) {
+      this.later(() => call.answer({ ok: false, code: INVALID_ARGUMENT, message: result.reason }));
+      return;
+    }
+    this.later(() => call.answer({ ok: true, response: encodeEmptyResponse(signal, 'grpc') }));
+    this.pollWaiters();
+  }
+
+  /** The active fault if it applies to this request (counting it as faulted), else `undefined`. */
+  private takeFault(signal: OtlpSignal): Fault | undefined {
+    const fault = this.fault;
+    if (!fault || fault.remaining <= 0 || !fault.signals.has(signal)) return undefined;
+    fault.remaining--;
+    if (fault.remaining === 0) this.fault = undefined;
+    this.stats[signal].faulted++;
+    return fault;
+  }
+
+  /** Decodes, flattens and stores one uncompressed request body, counting it accepted or invalid. */
+  private ingest(signal: OtlpSignal, encoding: OtlpEncoding, body: Buffer): IngestResult {
+    const stats = this.stats[signal];
+    let records: (ReceivedSpan | ReceivedMetricPoint | ReceivedLog)[];
     try {
       const decoded = decodeExportRequest(signal, encoding, body);
       records =
@@ -479,17 +577,31 @@ class Receiver implements OtlpReceiver {
     } catch (error) {
       stats.invalid++;
       const reason = truncate(error instanceof Error ? error.message : String(error), 300);
-      this.answer(res, 400, encoding, encodeErrorStatus(encoding, 3, `cannot decode OTLP ${signal} request (${encoding}): ${reason}`));
-      return;
+      return { ok: false, reason: `cannot decode OTLP ${signal} request (${encoding}): ${reason}` };
     }
-
     if (signal === 'traces') this.spanList.push(...(records as ReceivedSpan[]));
     else if (signal === 'metrics') this.metricList.push(...(records as ReceivedMetricPoint[]));
     else this.logList.push(...(records as ReceivedLog[]));
     this.accepted.push({ signal, body, records });
     stats.accepted++;
-    this.answer(res, 200, encoding, encodeEmptyResponse(signal, encoding));
+    return { ok: true };
+  }
+
+  private pollWaiters(): void {
     for (const waiter of [...this.waiters]) waiter.poll();
+  }
+
+  /** Runs `send` after the current delay (at once without one); close() cancels pending sends. */
+  private later(send: () => void): void {
+    if (this.delayMs <= 0) {
+      send();
+      return;
+    }
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      send();
+    }, this.delayMs);
+    this.timers.add(timer);
   }
 
   /** Reads the whole body; `undefined` when over the size limit, `'aborted'` when the client went away. */
@@ -512,8 +624,8 @@ class Receiver implements OtlpReceiver {
     });
   }
 
-  private answer(res: http.ServerResponse, status: number, encoding: OtlpEncoding, body: Buffer, headers: Record<string, string> = {}): void {
-    const send = (): void => {
+  private answer(res: http.ServerResponse, status: number, encoding: HttpEncoding, body: Buffer, headers: Record<string, string> = {}): void {
+    this.later(() => {
       if (res.destroyed || res.writableEnded) return;
       res.writeHead(status, {
         ...headers,
@@ -521,16 +633,7 @@ class Receiver implements OtlpReceiver {
         'Content-Length': String(body.length),
       });
       res.end(body);
-    };
-    if (this.delayMs <= 0) {
-      send();
-      return;
-    }
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      send();
-    }, this.delayMs);
-    this.timers.add(timer);
+    });
   }
 }
 
@@ -551,8 +654,11 @@ function isPrintable(ch: string): boolean {
   return code >= 0x20 && code !== 0x7f && code !== 0xfffd;
 }
 
-/** Starts an OTLP/HTTP receiver (protobuf and JSON, gzip or not) on 127.0.0.1 and a free port by default. */
-export function startOtlpReceiver(options: OtlpReceiverOptions = {}): Promise<OtlpReceiver> {
+/**
+ * Starts an OTLP/HTTP receiver (protobuf and JSON, gzip or not) on 127.0.0.1 and a free port by
+ * default; with `{ grpc: true }`, an OTLP/gRPC server too, on a free port of its own.
+ */
+export async function startOtlpReceiver(options: OtlpReceiverOptions = {}): Promise<OtlpReceiver> {
   const host = options.host ?? '127.0.0.1';
   const settings = {
     delayMs: options.delayMs ?? 0,
@@ -561,12 +667,26 @@ export function startOtlpReceiver(options: OtlpReceiverOptions = {}): Promise<Ot
   };
   // Parse the schema now so a broken install fails here, not inside the first export.
   loadOtlpProto();
+  // gRPC first: the receiver is built in the HTTP listen callback, so no HTTP request can find the
+  // server without its handler. A gRPC call before then (possible only on a fixed grpcPort) is told
+  // to retry (14 = UNAVAILABLE).
+  const route: { to?: Receiver } = {};
+  const grpc = options.grpc
+    ? await startGrpcServer(host, options.grpcPort ?? 0, settings.maxBodyBytes, (call) => {
+        if (route.to) route.to.handleGrpc(call);
+        else call.answer({ ok: false, code: 14, message: 'the OTLP receiver is starting' });
+      })
+    : undefined;
   const server = http.createServer();
   return new Promise<OtlpReceiver>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (error) => {
+      grpc?.server.forceShutdown();
+      reject(error);
+    });
     server.listen(options.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve(new Receiver(server, settings, host));
+      server.removeAllListeners('error');
+      route.to = new Receiver(server, settings, host, grpc);
+      resolve(route.to);
     });
   });
 }

@@ -1,8 +1,11 @@
 /** The three OTLP signals, named as in the OTLP/HTTP paths (`/v1/<signal>`). */
 export type OtlpSignal = 'traces' | 'metrics' | 'logs';
 
-/** How a request body was encoded (its `Content-Type`). */
-export type OtlpEncoding = 'protobuf' | 'json';
+/**
+ * How a request reached the receiver: OTLP/HTTP with a protobuf or a JSON body (its
+ * `Content-Type`), or OTLP/gRPC (`grpc`, always protobuf).
+ */
+export type OtlpEncoding = 'protobuf' | 'json' | 'grpc';
 
 /**
  * A decoded OTLP `AnyValue`.
@@ -91,7 +94,7 @@ export interface ReceivedSpan {
   serviceName: string;
   /** Instrumentation scope. */
   scope: ReceivedScope;
-  /** Encoding of the request that carried the span. */
+  /** How the span arrived: `protobuf`/`json` over OTLP/HTTP, `grpc` over OTLP/gRPC. */
   encoding: OtlpEncoding;
 }
 
@@ -185,7 +188,7 @@ export interface ReceivedMetricPoint {
   serviceName: string;
   /** Instrumentation scope (the meter). */
   scope: ReceivedScope;
-  /** Encoding of the request that carried the point. */
+  /** How the point arrived: `protobuf`/`json` over OTLP/HTTP, `grpc` over OTLP/gRPC. */
   encoding: OtlpEncoding;
 }
 
@@ -217,37 +220,42 @@ export interface ReceivedLog {
   serviceName: string;
   /** Instrumentation scope (the logger). */
   scope: ReceivedScope;
-  /** Encoding of the request that carried the record. */
+  /** How the record arrived: `protobuf`/`json` over OTLP/HTTP, `grpc` over OTLP/gRPC. */
   encoding: OtlpEncoding;
 }
 
-/** Request counts for one signal path. */
+/** Request counts for one signal (its OTLP/HTTP path and its OTLP/gRPC `Export` method). */
 export interface SignalRequestStats {
-  /** Requests with `Content-Type: application/x-protobuf`, whatever the outcome. */
+  /** OTLP/HTTP requests with `Content-Type: application/x-protobuf`, whatever the outcome. */
   protobuf: number;
-  /** Requests with `Content-Type: application/json`, whatever the outcome. */
+  /** OTLP/HTTP requests with `Content-Type: application/json`, whatever the outcome. */
   json: number;
-  /** Requests with `Content-Encoding: gzip`, whatever the outcome. */
+  /** OTLP/gRPC `Export` calls, whatever the outcome. */
+  grpc: number;
+  /**
+   * OTLP/HTTP requests with `Content-Encoding: gzip`, whatever the outcome (gRPC compression is
+   * undone by grpc-js before the receiver sees the message, so it is not counted).
+   */
   gzip: number;
-  /** Requests decoded, stored and answered 200. */
+  /** Requests decoded, stored and answered 200 (gRPC: `OK`). */
   accepted: number;
   /** Requests answered (or left hanging) by fault injection; their data is discarded. */
   faulted: number;
-  /** Requests refused as invalid: 400 (undecodable), 405, 413, 415. */
+  /** Requests refused as invalid: 400 (undecodable), 405, 413, 415; gRPC: `INVALID_ARGUMENT` (undecodable). */
   invalid: number;
 }
 
 /** A snapshot of the request counters. */
 export interface RequestStats {
-  /** `POST /v1/traces`. */
+  /** `POST /v1/traces` and `TraceService/Export`. */
   traces: SignalRequestStats;
-  /** `POST /v1/metrics`. */
+  /** `POST /v1/metrics` and `MetricsService/Export`. */
   metrics: SignalRequestStats;
-  /** `POST /v1/logs`. */
+  /** `POST /v1/logs` and `LogsService/Export`. */
   logs: SignalRequestStats;
-  /** Requests to any other path (answered 404). */
+  /** OTLP/HTTP requests to any other path (answered 404); gRPC calls of unknown methods are answered `UNIMPLEMENTED` by grpc-js and not counted. */
   notFound: number;
-  /** Every request received. */
+  /** Every request received (HTTP requests and gRPC `Export` calls). */
   total: number;
 }
 
