@@ -74,7 +74,7 @@ export function buildApp(deps: FrontendDependencies): FrontendApp {
     modelRouterDeadlineMs: config.modelRouterDeadlineMs,
   });
   const workflowService = createWorkflowService(deps.orchestrator);
-  const usageService = createUsageService(deps.ledger);
+  const usageService = createUsageService(deps.ledger, logger);
 
   const app = express();
   app.disable('x-powered-by');

@@ -38,12 +38,13 @@ const BODY_PARSER_ERRORS: Record<string, [number, string]> = {
   'stream.encoding.set': [500, 'internal error'],
 };
 
-/** Maps any error to a status and an ErrorBody without stack traces or internals. */
+/** Maps any error to a status and an ErrorBody without stack traces or internals; `internal` marks bugs worth a stack in the log. */
 export function describeError(error: unknown): { status: number; body: ErrorBody; internal: boolean } {
-  if (error instanceof HttpError) return { status: error.status, body: errorBody(error.message, error.details), internal: error.status >= 500 };
+  // HttpErrors are answers we chose (a dependency down is a 503 we mean to send), not bugs.
+  if (error instanceof HttpError) return { status: error.status, body: errorBody(error.message, error.details), internal: false };
   if (isGrpcError(error)) {
     const status = httpStatusOfGrpc(error.code);
-    return { status, body: errorBody(status < 500 ? error.details : 'model-router failed'), internal: status >= 500 };
+    return { status, body: errorBody(status < 500 ? error.details : 'model-router failed'), internal: false };
   }
   const parserError = error as BodyParserError;
   if (typeof parserError?.type === 'string' && BODY_PARSER_ERRORS[parserError.type]) {

@@ -1,5 +1,6 @@
 import { LIMITS } from '@mcp/contracts';
 import { HttpError } from '@mcp/service-kit';
+import type { Logger } from 'pino';
 import type { UsageLedger, UsageTotals } from '../ledger/usage-ledger';
 
 export interface UsageService {
@@ -7,7 +8,7 @@ export interface UsageService {
   totals(userId: string): Promise<UsageTotals>;
 }
 
-export function createUsageService(ledger: UsageLedger): UsageService {
+export function createUsageService(ledger: UsageLedger, logger: Logger): UsageService {
   return {
     async totals(userId) {
       const id = userId.trim();
@@ -16,6 +17,7 @@ export function createUsageService(ledger: UsageLedger): UsageService {
         return await ledger.totals(id);
       } catch (error) {
         if (error instanceof HttpError) throw error;
+        logger.error({ ledger_backend: ledger.backend, err: { message: error instanceof Error ? error.message : String(error) } }, 'usage totals unavailable');
         throw new HttpError(503, 'usage ledger is unavailable; try again later');
       }
     },
