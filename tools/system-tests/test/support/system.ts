@@ -56,7 +56,14 @@ export async function startSystem(suffix: string): Promise<RunningSystem> {
     },
   };
   const modelRouter = await spawnService(serviceEntry('model-router'), { ...common, serviceName: 'model-router', readyTimeoutMs: 30_000 });
-  const hub = await spawnService(serviceEntry('collaboration-hub'), { ...common, serviceName: 'collaboration-hub', readyTimeoutMs: 30_000 });
+  // As deployed: the hub's Socket.IO helpers carry trace context themselves, so the upstream socket.io
+  // instrumentation (a new root trace per incoming event) is off for it.
+  const hub = await spawnService(serviceEntry('collaboration-hub'), {
+    ...common,
+    serviceName: 'collaboration-hub',
+    readyTimeoutMs: 30_000,
+    env: { ...common.env, OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'socket.io' },
+  });
   const orchestrator = await spawnService(serviceEntry('workflow-orchestrator'), {
     ...common,
     serviceName: 'workflow-orchestrator',
