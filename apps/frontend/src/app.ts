@@ -88,7 +88,12 @@ export function buildApp(deps: FrontendDependencies): FrontendApp {
   app.use(['/api', '/graphql'], apiRateLimit(config.rateLimitPerMinute));
   app.use(express.json({ limit: LIMITS.jsonBodyBytes }));
 
-  app.use('/api', routeRoutes(routeService), workflowRoutes(workflowService));
+  // One /api router holding the domain routers: sibling routers mounted on the same path confuse the
+  // express instrumentation (http.route missing, or '/api/api/...'), which names the request spans.
+  const api = express.Router();
+  api.use(routeRoutes(routeService));
+  api.use(workflowRoutes(workflowService));
+  app.use('/api', api);
   app.all(
     '/graphql',
     createGraphqlHandler({

@@ -15,7 +15,7 @@ import { FrontendMetrics } from './telemetry/frontend.metrics';
 
 /** The clients main.ts (and the tests) build from config, and close in order at shutdown. */
 export interface FrontendRuntime extends Omit<FrontendDependencies, 'isDraining'> {
-  /** Creates the ledger schema (logged, not fatal: the ledger retries on first use) and starts Redis connecting. */
+  /** Connects Redis (waiting at most 1 s: it is optional) and creates the ledger schema (logged, not fatal: the ledger retries on first use). */
   start(): Promise<void>;
 }
 
@@ -82,7 +82,7 @@ export function createRuntime(config: FrontendConfig, logger: Logger, telemetry:
     ...telemetry,
     readinessChecks,
     async start() {
-      redis?.connect();
+      await redis?.connect(1_000);
       try {
         await ledger.init();
         logger.info({ ledger_backend: ledger.backend, table: ledger.backend === 'postgres' ? config.ledgerTable : undefined }, 'usage ledger ready');

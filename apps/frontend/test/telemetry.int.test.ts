@@ -96,6 +96,9 @@ describe('frontend telemetry (compiled, preloaded, real Redis and PostgreSQL)', 
     expect(statementOf(insert)).toContain('$10');
     expect(trace.every((span) => span.serviceName === serviceName), tree).toBe(true);
 
+    // The trace goes on to the model-router: the gRPC call carries the client span's context.
+    expect(router.routeTraceparents.at(-1)).toBe(`00-${traceId}-${grpc.spanId}-01`);
+
     expect(server.attributes, tree).toMatchObject({
       'mcp.cache_hit': false,
       'mcp.model_type': 'stub-small',
@@ -170,6 +173,17 @@ describe('frontend telemetry (compiled, preloaded, real Redis and PostgreSQL)', 
     expect(gql.json.errors).toBeUndefined();
     const byVariables = await graphql(service.url, 'query R($p: String!, $u: ID) { route(modelType: "stub-large", prompt: $p, userId: $u) { cached } }', { p: gqlPrompt, u: userId });
     expect(byVariables.json.errors).toBeUndefined();
+    // Workflows are forwarded in the request's trace, too.
+    const run = await http(`${service.url}/api/workflow/execute`, { json: { workflow_type: 'caps', steps: [{ type: 'data_processing', name: 'up', operation: 'uppercase' }] } });
+    expect(run.status).toBe(200);
+    const forward = (await receiver.waitForSpans((span) => span.serviceName === serviceName && span.kind === 'CLIENT' && span.attributes['url.full'] === `${orchestrator.url}/workflows/execute`))[0] as ReceivedSpan;
+    expect(orchestrator.requests.at(-1)?.headers['traceparent']).toBe(`00-${forward.traceId}-${forward.spanId}-01`);
+    const forwardTrace = traceOf(forward.traceId);
+    assertParentChild(forwardTrace, { kind: 'SERVER', name: 'POST /api/workflow/execute' }, forward, { direct: false });
+    const runTrace = await http(`${service.url}/api/workflow/runs/run-9`);
+    expect(runTrace.status).toBe(200);
+    await receiver.waitForSpans({ serviceName, kind: 'SERVER', name: 'GET /api/workflow/runs/:id' });
+
     // Every request's log has arrived, with its trace id, before we scan.
     const logs = await receiver.waitForLogs((log) => log.serviceName === serviceName && log.body === 'route answered', { count: 3 });
     expect(logs.every((log) => typeof log.traceId === 'string' && log.traceId.length === 32)).toBe(true);

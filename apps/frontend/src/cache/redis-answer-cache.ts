@@ -52,13 +52,24 @@ export class RedisAnswerCache implements AnswerCache {
     });
   }
 
-  /** Starts connecting; never rejects and never waits for Redis (the service serves without it). */
-  connect(): void {
+  /**
+   * Starts connecting and waits until Redis is ready or `waitMs` passed, so that the first requests
+   * find the cache; never rejects (the service serves without Redis and keeps reconnecting).
+   */
+  async connect(waitMs: number): Promise<void> {
     if (this.connected) return;
     this.connected = true;
+    let timer: NodeJS.Timeout | undefined;
+    const ready = new Promise<void>((resolve) => {
+      this.client.once('ready', () => resolve());
+      timer = setTimeout(resolve, waitMs);
+      timer.unref();
+    });
     this.client.connect().catch((error: unknown) => {
       this.logger.error({ err: { message: error instanceof Error ? error.message : String(error) } }, 'redis connect failed');
     });
+    await ready;
+    clearTimeout(timer);
   }
 
   async get(key: string): Promise<string | null> {

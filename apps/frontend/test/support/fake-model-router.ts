@@ -28,6 +28,8 @@ export interface FakeModelRouter {
   behaviour: FakeRouterBehaviour;
   /** Route requests received, in order. */
   routeCalls: RouteRequest[];
+  /** The `traceparent` metadata of each Route call ('' when none came). */
+  routeTraceparents: string[];
   listModelsCalls: number;
   healthCalls: number;
   /** Calls the client cancelled (deadline) while we were still working. */
@@ -59,12 +61,14 @@ export async function startFakeModelRouter(): Promise<FakeModelRouter> {
   const fake: Omit<FakeModelRouter, 'address' | 'port' | 'close'> = {
     behaviour: { latencyMs: 0, health: 'SERVING' },
     routeCalls: [],
+    routeTraceparents: [],
     listModelsCalls: 0,
     healthCalls: 0,
     cancelled: 0,
     reset() {
       fake.behaviour = { latencyMs: 0, health: 'SERVING' };
       fake.routeCalls.length = 0;
+      fake.routeTraceparents.length = 0;
       fake.listModelsCalls = 0;
       fake.healthCalls = 0;
       fake.cancelled = 0;
@@ -88,6 +92,7 @@ export async function startFakeModelRouter(): Promise<FakeModelRouter> {
   const modelRouter: UntypedServiceImplementation = {
     Route: async (call: ServerUnaryCall<RouteRequest, RouteResponse>, callback: sendUnaryData<RouteResponse>) => {
       fake.routeCalls.push({ ...call.request });
+      fake.routeTraceparents.push(String(call.metadata.get('traceparent')[0] ?? ''));
       if (!(await delay(call))) return;
       if (fake.behaviour.failWith !== undefined) return callback({ code: fake.behaviour.failWith, details: 'injected failure' });
       if (!call.request.prompt) return callback({ code: status.INVALID_ARGUMENT, details: 'prompt: must not be empty' });
