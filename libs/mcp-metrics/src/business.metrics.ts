@@ -189,6 +189,12 @@ export class BusinessMetrics {
     if (participants !== undefined) this.collaborationParticipants.record(participants);
   }
 
+  /** A session changed size (someone joined or left): its participant count now. */
+  recordCollaborationParticipants(participantCount: number): void {
+    const participants = nonNegative(participantCount);
+    if (participants !== undefined) this.collaborationParticipants.record(participants);
+  }
+
   /** A collaboration session ended after `durationSeconds`. */
   recordCollaborationEnd(durationSeconds: number): void {
     const seconds = nonNegative(durationSeconds);

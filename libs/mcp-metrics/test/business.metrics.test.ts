@@ -103,12 +103,13 @@ describe('BusinessMetrics content generation and collaboration', () => {
 
   it('records collaboration sessions without session ids', async () => {
     business.recordCollaborationStart(4);
+    business.recordCollaborationParticipants(5); // a later join: size recorded, no new session
     business.recordCollaborationEnd(90);
 
     const collected = await otel.collect();
     expect(sumPoints(metricNamed(collected, 'mcp_collaboration_sessions_total'))).toEqual([{ attributes: {}, value: 1 }]);
     expect(histogramPoints(metricNamed(collected, 'mcp_collaboration_participants'))).toEqual([
-      { attributes: {}, count: 1, boundaries: [1, 2, 3, 4, 5, 8, 10, 15, 20, 50, 100], sum: 4 },
+      { attributes: {}, count: 2, boundaries: [1, 2, 3, 4, 5, 8, 10, 15, 20, 50, 100], sum: 9 },
     ]);
     expect(histogramPoints(metricNamed(collected, 'mcp_collaboration_duration_seconds'))).toEqual([
       expect.objectContaining({ attributes: {}, count: 1, sum: 90 }),

@@ -1,6 +1,4 @@
-import { BusinessMetrics, MCP_METRICS_VERSION, METRIC_MCP_COLLABORATION_PARTICIPANTS } from '@mcp/mcp-metrics';
-import { ValueType, metrics } from '@opentelemetry/api';
-import type { Histogram } from '@opentelemetry/api';
+import { BusinessMetrics } from '@mcp/mcp-metrics';
 
 /**
  * The seed's collaboration metrics, through the process's one {@link BusinessMetrics}: a session is
@@ -9,19 +7,7 @@ import type { Histogram } from '@opentelemetry/api';
  * (`mcp_collaboration_participants`) on every join. Never a session or user id as an attribute.
  */
 export class CollaborationMetrics {
-  private readonly participantsOnJoin: Histogram;
-
-  constructor(private readonly business: BusinessMetrics = new BusinessMetrics()) {
-    // BusinessMetrics records the participants histogram only inside recordCollaborationStart, which
-    // also counts a new session. For later joins we record into the same instrument: same meter scope
-    // and same descriptor (name, description, unit, type), so the SDK hands back the storage the lib
-    // registered, one series. Drop this once the lib has a method for it.
-    this.participantsOnJoin = metrics.getMeter('mcp-business-metrics', MCP_METRICS_VERSION).createHistogram(METRIC_MCP_COLLABORATION_PARTICIPANTS, {
-      description: 'Number of participants in collaboration sessions',
-      unit: '{participant}',
-      valueType: ValueType.INT,
-    });
-  }
+  constructor(private readonly business: BusinessMetrics = new BusinessMetrics()) {}
 
   /** A session got its first participant here; `participantCount` is its size across instances. */
   sessionStarted(participantCount: number): void {
@@ -30,7 +16,7 @@ export class CollaborationMetrics {
 
   /** Someone joined a session that already had participants here. */
   participantJoined(participantCount: number): void {
-    if (Number.isFinite(participantCount) && participantCount >= 0) this.participantsOnJoin.record(participantCount);
+    this.business.recordCollaborationParticipants(participantCount);
   }
 
   /** The last participant here left, `durationSeconds` after the first joined. */
