@@ -1,0 +1,126 @@
+import { LIMITS, type ModelRouterCaller } from '@mcp/contracts';
+import { WorkflowTracer } from '@mcp/mcp-metrics';
+import { currentTraceId, HttpError } from '@mcp/service-kit';
+import type { Logger } from 'pino';
+import Fastify, { LogController, type FastifyError, type FastifyInstance } from 'fastify';
+import type { Config } from './config';
+import { registerHealthRoutes } from './routes/health.routes';
+import { registerWorkflowRoutes } from './routes/workflows.routes';
+import { modelRouterReadiness } from './services/model-router-health';
+import { ProgressNotifier } from './services/progress-notifier';
+import type { RunStore } from './services/run-store';
+import { createStepExecutors } from './services/steps';
+import { WorkflowService } from './services/workflow.service';
+
+export interface AppDependencies {
+  config: Config;
+  logger: Logger;
+  runStore: RunStore;
+  modelRouter: ModelRouterCaller;
+  /** ONE per process (its instruments are per process); default: a new one. */
+  tracer?: WorkflowTracer;
+  /** True while the process shuts down: /ready answers 503. */
+  isDraining?: () => boolean;
+}
+
+const PROBE_PATHS = new Set(['/health', '/ready']);
+
+/** Fastify's own 4xx errors (body parsing), as the ErrorBody every MCP service answers. */
+function clientErrorBody(error: FastifyError): { status: number; error: string; details?: string[] } | undefined {
+  switch (error.code) {
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return { status: 400, error: 'invalid request', details: ['body: is not valid JSON'] };
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return { status: 400, error: 'invalid request', details: ['body: must not be empty with Content-Type: application/json'] };
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return { status: 415, error: 'unsupported media type: send the body as JSON with Content-Type: application/json' };
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return { status: 413, error: `request body too large: at most ${LIMITS.jsonBodyBytes} bytes` };
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return { status: 400, error: 'invalid request', details: ['Content-Length: does not match the body'] };
+    default:
+      // JSON.parse errors carry statusCode 400 on some paths; their message quotes the body, so it is not repeated.
+      if (error instanceof SyntaxError) return { status: 400, error: 'invalid request', details: ['body: is not valid JSON'] };
+      if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) return { status: error.statusCode, error: error.message };
+      return undefined;
+  }
+}
+
+/**
+ * The orchestrator's HTTP app, built from its dependencies (no listen, no env, no process.*).
+ * The Fastify SERVER spans come from @fastify/otel via the preload; this file registers nothing of
+ * OpenTelemetry besides the business tracer.
+ */
+export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> {
+  const { config, logger, runStore, modelRouter } = deps;
+  const tracer = deps.tracer ?? new WorkflowTracer();
+  const progress = new ProgressNotifier({ hubUrl: config.COLLABORATION_HUB_URL, secret: config.INTERNAL_API_SECRET, timeoutMs: config.HUB_EVENT_TIMEOUT_MS, logger });
+  const service = new WorkflowService({
+    store: runStore,
+    steps: createStepExecutors({ modelRouter, modelRouterDeadlineMs: config.MODEL_ROUTER_DEADLINE_MS, allowlist: config.EXTERNAL_API_ALLOWLIST }),
+    tracer,
+    progress,
+    logger,
+    allowlist: config.EXTERNAL_API_ALLOWLIST,
+    replayWaitMs: config.IDEMPOTENT_REPLAY_WAIT_MS,
+    progressWaitMs: config.HUB_EVENT_TIMEOUT_MS,
+  });
+
+  const app = Fastify({
+    loggerInstance: logger,
+    // One line per request from the onResponse hook below instead of two from Fastify.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: LIMITS.jsonBodyBytes,
+    return503OnClosing: true,
+  }) as unknown as FastifyInstance;
+
+  // Only JSON bodies: text/plain would reach the handler as a string and fail validation obscurely.
+  app.removeContentTypeParser('text/plain');
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const trace_id = currentTraceId();
+    if (error instanceof HttpError) {
+      if (error.status >= 500) request.log.warn({ status: error.status, error: error.message }, 'request failed');
+      return reply.code(error.status).send({ error: error.message, ...(error.details ? { details: error.details } : {}), ...(trace_id ? { trace_id } : {}) });
+    }
+    const client = clientErrorBody(error);
+    if (client) return reply.code(client.status).send({ error: client.error, ...(client.details ? { details: client.details } : {}), ...(trace_id ? { trace_id } : {}) });
+    request.log.error({ err: error }, 'unhandled error');
+    return reply.code(500).send({ error: 'internal error', ...(trace_id ? { trace_id } : {}) });
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0] ?? '/';
+    const trace_id = currentTraceId();
+    return reply.code(404).send({ error: `not found: ${request.method} ${path.slice(0, 256)}`, ...(trace_id ? { trace_id } : {}) });
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    const path = request.url.split('?')[0] ?? '/';
+    const line = { method: request.method, route: request.routeOptions.url ?? path.slice(0, 256), status: reply.statusCode, duration_ms: Math.round(reply.elapsedTime) };
+    if (PROBE_PATHS.has(path)) request.log.debug(line, 'request completed');
+    else request.log.info(line, 'request completed');
+  });
+
+  // While draining, answers close their connection, so the keep-alive sockets of in-flight requests
+  // do not hold fastify.close() open until the drain deadline.
+  const isDraining = deps.isDraining ?? (() => false);
+  app.addHook('onSend', async (_request, reply) => {
+    if (isDraining()) void reply.header('connection', 'close');
+  });
+
+  // fastify.close() (shutdown) lets the last progress events of drained runs go out, bounded.
+  app.addHook('onClose', async () => {
+    await progress.drain(config.HUB_EVENT_TIMEOUT_MS);
+  });
+
+  registerHealthRoutes(app, {
+    checks: { run_store: () => runStore.ping(), model_router: modelRouterReadiness(modelRouter, config.READY_TIMEOUT_MS) },
+    timeoutMs: config.READY_TIMEOUT_MS,
+    isDraining,
+  });
+  registerWorkflowRoutes(app, service);
+
+  await app.ready();
+  return app;
+}

@@ -1,0 +1,66 @@
+import { env, loadConfigOrExit, parseConfig } from '@mcp/service-kit';
+import { z } from 'zod';
+import { parseAllowlistEntry, type AllowlistEntry } from './services/allowlist';
+
+const DEFAULT_INTERNAL_SECRET = 'dev-secret';
+
+/** env.string with a fallback, typed as always set. */
+const text = (fallback: string) => env.string(fallback).transform((value) => value ?? fallback);
+
+/** An optional http(s) URL with a default, without a trailing slash. */
+const baseUrl = (fallback: string) => env.url(['http', 'https']).transform((value) => (value ?? fallback).replace(/\/+$/, ''));
+
+const allowlist = env.list().transform((entries, ctx): AllowlistEntry[] => {
+  const parsed: AllowlistEntry[] = [];
+  for (const entry of entries) {
+    const result = parseAllowlistEntry(entry);
+    if (typeof result === 'string') ctx.addIssue({ code: 'custom', message: result });
+    else parsed.push(result);
+  }
+  return parsed;
+});
+
+/** The orchestrator's whole environment, parsed once at start (main.ts); nothing else reads process.env. */
+export const ConfigSchema = z.object({
+  PORT: env.port(3001),
+  HOST: text('0.0.0.0'),
+  LOG_LEVEL: env.logLevel(),
+  /** model-router gRPC address (host:port). */
+  MODEL_ROUTER_ADDRESS: env.hostPort('127.0.0.1:50051'),
+  /** Deadline of every Route call of a model_inference step. */
+  MODEL_ROUTER_DEADLINE_MS: env.positiveInt(5_000),
+  /** Unset: the in-memory run store (runs are lost on restart; the start log warns). */
+  MONGODB_URL: env.url(['mongodb', 'mongodb+srv']),
+  /** Database of `workflow_runs`; default the one named in MONGODB_URL, else `mcp`. */
+  MONGODB_DATABASE: env.string(),
+  /** How long a run-store operation may wait for MongoDB (server selection) before the request gets 503. */
+  RUN_STORE_TIMEOUT_MS: env.positiveInt(2_000),
+  COLLABORATION_HUB_URL: baseUrl('http://127.0.0.1:3002'),
+  /** Shared secret of the hub's internal endpoint (`x-internal-secret`). */
+  INTERNAL_API_SECRET: text(DEFAULT_INTERNAL_SECRET),
+  /** Timeout of one progress event POST to the hub; also how long a response waits for the last events. */
+  HUB_EVENT_TIMEOUT_MS: env.positiveInt(2_000),
+  /** Hosts (`api.example.com`, any port) or `host:port` pairs external_api steps may call. Empty: none. */
+  EXTERNAL_API_ALLOWLIST: allowlist,
+  /** How long a request replaying a running run of another instance waits for it to finish. */
+  IDEMPOTENT_REPLAY_WAIT_MS: env.positiveInt(30_000),
+  /** Bound of each /ready dependency check. */
+  READY_TIMEOUT_MS: env.positiveInt(1_000),
+  /** How long shutdown lets in-flight requests finish before closing their connections. */
+  DRAIN_TIMEOUT_MS: env.positiveInt(5_000),
+});
+export type Config = z.infer<typeof ConfigSchema>;
+
+/** For main.ts: the parsed environment, or every problem on stderr and exit 78. */
+export function loadConfig(): Config {
+  return loadConfigOrExit(ConfigSchema);
+}
+
+/** For tests: the config of an explicit environment (throws a ConfigError listing every problem). */
+export function configFrom(environment: Record<string, string | undefined>): Config {
+  return parseConfig(ConfigSchema, environment);
+}
+
+export function usesDefaultSecret(config: Config): boolean {
+  return config.INTERNAL_API_SECRET === DEFAULT_INTERNAL_SECRET;
+}

@@ -1,0 +1,57 @@
+import { describeIssues, LIMITS, WorkflowExecuteBody } from '@mcp/contracts';
+import { HttpError } from '@mcp/service-kit';
+import type { FastifyInstance } from 'fastify';
+import { IdempotencyConflictError, RunStoreUnavailableError, type WorkflowService } from '../services/workflow.service';
+
+export const IDEMPOTENCY_HEADER = 'idempotency-key';
+/** Printable ASCII without spaces, 1-128 characters (a UUID, a ULID, an opaque token). */
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,128}$/;
+
+function idempotencyKeyOf(header: string | string[] | undefined): { key?: string; problem?: string } {
+  if (header === undefined) return {};
+  if (typeof header === 'string' && IDEMPOTENCY_KEY.test(header)) return { key: header };
+  return { problem: 'Idempotency-Key header: must be one value of 1-128 visible ASCII characters (no spaces)' };
+}
+
+/** Service errors as the HTTP answers a client can act on. */
+function toHttpError(error: unknown): unknown {
+  if (error instanceof RunStoreUnavailableError) return new HttpError(503, 'run store unavailable: the run cannot be recorded, try again later');
+  if (error instanceof IdempotencyConflictError) return new HttpError(422, error.message);
+  return error;
+}
+
+/** POST /workflows/execute and GET /workflows/runs/:id. */
+export function registerWorkflowRoutes(app: FastifyInstance, service: WorkflowService): void {
+  app.post('/workflows/execute', async (request, reply) => {
+    const { key, problem } = idempotencyKeyOf(request.headers[IDEMPOTENCY_HEADER]);
+    if (request.body === undefined || request.body === null) {
+      throw new HttpError(400, 'invalid request', ['body: required: a JSON object (Content-Type: application/json)', ...(problem ? [problem] : [])]);
+    }
+    const parsed = WorkflowExecuteBody.safeParse(request.body);
+    const details = [...(parsed.success ? [] : describeIssues(parsed.error)), ...(problem ? [problem] : [])];
+    if (!parsed.success || details.length > 0) throw new HttpError(400, 'invalid request', details);
+
+    // Before anything is stored or run: a workflow that may not run is a bad request, not a failed run.
+    const notAllowed = service.allowlistProblems(parsed.data);
+    if (notAllowed.length > 0) throw new HttpError(400, 'invalid request', notAllowed);
+
+    try {
+      const { run, replayed } = await service.execute(parsed.data, key);
+      if (replayed) void reply.header('idempotent-replayed', 'true');
+      return run;
+    } catch (error) {
+      throw toHttpError(error);
+    }
+  });
+
+  app.get<{ Params: { id: string } }>('/workflows/runs/:id', async (request) => {
+    const { id } = request.params;
+    try {
+      const run = id.length <= LIMITS.identifierChars ? await service.getRun(id) : undefined;
+      if (!run) throw new HttpError(404, `run ${id.slice(0, LIMITS.identifierChars)} not found`);
+      return run;
+    } catch (error) {
+      throw toHttpError(error);
+    }
+  });
+}

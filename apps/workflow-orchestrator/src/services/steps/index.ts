@@ -1,0 +1,18 @@
+import type { ModelRouterCaller } from '@mcp/contracts';
+import type { AllowlistEntry } from '../allowlist';
+import { dataProcessingStep } from './data-processing.step';
+import { externalApiStep } from './external-api.step';
+import { modelInferenceStep } from './model-inference.step';
+import type { StepExecutors } from './step.types';
+
+export { StepError } from './step.types';
+export type { StepContext, StepExecutors, StepOutput, WorkflowData } from './step.types';
+
+/** The executor of each step type, wired to the clients they use. */
+export function createStepExecutors(options: { modelRouter: ModelRouterCaller; modelRouterDeadlineMs: number; allowlist: readonly AllowlistEntry[] }): StepExecutors {
+  return {
+    model_inference: modelInferenceStep({ modelRouter: options.modelRouter, deadlineMs: options.modelRouterDeadlineMs }),
+    data_processing: dataProcessingStep(),
+    external_api: externalApiStep({ allowlist: options.allowlist }),
+  };
+}

@@ -1,0 +1,49 @@
+import { status as GrpcStatus } from '@grpc/grpc-js';
+import { LIMITS, type ModelRouterCaller } from '@mcp/contracts';
+import { fillTemplate } from './template.util';
+import { StepError, type StepExecutor } from './step.types';
+
+const MAX_DETAIL_CHARS = 300;
+
+function grpcCodeName(code: number): string {
+  return (Object.entries(GrpcStatus).find(([, value]) => value === code)?.[0] as string | undefined) ?? `code ${code}`;
+}
+
+/** A failed Route call as a step error: what happened to the call, in words a client can act on. */
+export function modelRouterError(error: unknown, deadlineMs: number): StepError {
+  const { code, details } = (typeof error === 'object' && error !== null ? error : {}) as { code?: unknown; details?: unknown };
+  const detail = typeof details === 'string' && details !== '' ? details.slice(0, MAX_DETAIL_CHARS) : undefined;
+  switch (code) {
+    case GrpcStatus.UNAVAILABLE:
+      return new StepError('UNAVAILABLE', 'model-router unavailable');
+    case GrpcStatus.DEADLINE_EXCEEDED:
+      return new StepError('DEADLINE_EXCEEDED', `model-router did not answer within ${deadlineMs} ms`);
+    case GrpcStatus.NOT_FOUND:
+      return new StepError('NOT_FOUND', `model-router: ${detail ?? 'unknown model_type'}`);
+    case GrpcStatus.INVALID_ARGUMENT:
+      return new StepError('INVALID_ARGUMENT', `model-router rejected the request: ${detail ?? 'invalid argument'}`);
+    default:
+      if (typeof code === 'number') return new StepError(grpcCodeName(code), `model-router failed: ${grpcCodeName(code)}${detail ? `: ${detail}` : ''}`);
+      return new StepError('MODEL_ROUTER_ERROR', `model-router call failed: ${error instanceof Error ? error.name : 'unknown error'}`);
+  }
+}
+
+/**
+ * `model_inference`: fills the prompt template from the data and asks the model-router (gRPC Route,
+ * with a deadline). Output: `{ [output_key ?? 'response']: text, tokens_used, model_type }`.
+ */
+export function modelInferenceStep(options: { modelRouter: ModelRouterCaller; deadlineMs: number }): StepExecutor<'model_inference'> {
+  return async (step, data, context) => {
+    const prompt = fillTemplate(step.prompt_template, data);
+    if (prompt.length > LIMITS.promptChars) {
+      throw new StepError('PROMPT_TOO_LONG', `the filled prompt has ${prompt.length} characters, more than ${LIMITS.promptChars}`);
+    }
+    let answer;
+    try {
+      answer = await options.modelRouter.route({ model_type: step.model_type, prompt, ...(context.userId ? { user_id: context.userId } : {}) }, options.deadlineMs);
+    } catch (error) {
+      throw modelRouterError(error, options.deadlineMs);
+    }
+    return { [step.output_key ?? 'response']: answer.response, tokens_used: answer.tokens_used, model_type: answer.model_type || step.model_type };
+  };
+}
