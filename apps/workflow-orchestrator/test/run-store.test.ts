@@ -1,0 +1,71 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, describe, expect, it } from 'vitest';
+import { MemoryRunStore } from '../src/services/memory-run-store';
+import { MongoRunStore, RUNS_COLLECTION } from '../src/services/mongo-run-store';
+import { newRun, runStoreContract } from './support/run-store.contract';
+
+describe('MemoryRunStore (the embedded default)', () => {
+  runStoreContract(async () => new MemoryRunStore());
+
+  it('rejects every operation once closed', async () => {
+    const store = new MemoryRunStore();
+    await store.close();
+    await expect(store.ping()).rejects.toThrow('run store is closed');
+    await expect(store.create(newRun())).rejects.toThrow('run store is closed');
+  });
+});
+
+// MongoDB cannot run on these machines; with MONGODB_URL (e.g. mongodb://127.0.0.1:27017) these run
+// against it, each test run in a database of its own that is dropped afterwards.
+const MONGODB_URL = process.env['MONGODB_URL'] ?? '';
+if (!MONGODB_URL) {
+  console.warn('[workflow-orchestrator] MongoRunStore tests SKIPPED: MONGODB_URL is not set (no MongoDB server on this machine).');
+}
+
+describe.skipIf(!MONGODB_URL)('MongoRunStore (official driver; needs MONGODB_URL)', () => {
+  const database = `orchestrator_test_${randomUUID().slice(0, 8)}`;
+  const open = async () => new MongoRunStore({ url: MONGODB_URL, database, timeoutMs: 5_000 });
+
+  afterAll(async () => {
+    const store = await open();
+    await store.dropDatabase();
+    await store.close();
+  });
+
+  runStoreContract(open);
+
+  it('creates the unique run_id index and the partial unique idempotency_key index', async () => {
+    const store = await open();
+    try {
+      await store.ensureIndexes();
+      const { MongoClient } = await import('mongodb');
+      const client = new MongoClient(MONGODB_URL);
+      try {
+        const indexes = await client.db(database).collection(RUNS_COLLECTION).indexes();
+        expect(indexes).toEqual(
+          expect.arrayContaining([
+            expect.objectContaining({ key: { run_id: 1 }, unique: true }),
+            expect.objectContaining({ key: { idempotency_key: 1 }, unique: true, partialFilterExpression: { idempotency_key: { $type: 'string' } } }),
+          ]),
+        );
+      } finally {
+        await client.close();
+      }
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+// Needs no server: a MongoDB store without one fails, within its timeout, instead of hanging.
+describe('MongoRunStore without a server', () => {
+  it('rejects ping and create within its server selection timeout', async () => {
+    const store = new MongoRunStore({ url: 'mongodb://127.0.0.1:1/orchestrator_unreachable', timeoutMs: 300 });
+    try {
+      await expect(store.ping()).rejects.toThrow(/ECONNREFUSED|Server selection timed out|connect/i);
+      await expect(store.create(newRun())).rejects.toThrow();
+    } finally {
+      await store.close();
+    }
+  });
+});
