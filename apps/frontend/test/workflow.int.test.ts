@@ -48,6 +48,14 @@ describe('POST /api/workflow/execute and GET /api/workflow/runs/:id, forwarded t
     expect(forwarded?.headers['content-type']).toBe('application/json');
   });
 
+  it('passes the orchestrator\'s idempotent-replayed header on, and no other upstream header', async () => {
+    orchestrator.answers.push({ status: 200, body: JSON.stringify(sampleRun('run-1')), headers: { 'idempotent-replayed': 'true', 'x-internal': 'secret' } });
+    const answer = await http(`${frontend.url}/api/workflow/execute`, { json: workflow, headers: { 'idempotency-key': 'key-123' } });
+    expect(answer.status).toBe(200);
+    expect(answer.headers.get('idempotent-replayed')).toBe('true');
+    expect(answer.headers.get('x-internal')).toBeNull();
+  });
+
   it('sends no Idempotency-Key when the client sent none', async () => {
     await http(`${frontend.url}/api/workflow/execute`, { json: workflow });
     expect(orchestrator.requests[0]?.headers).not.toHaveProperty('idempotency-key');

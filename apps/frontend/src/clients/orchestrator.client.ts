@@ -1,11 +1,16 @@
 import { HttpError } from '@mcp/service-kit';
 
-/** An answer of the orchestrator, passed on as is: status, content type and raw body. */
+/** An answer of the orchestrator, passed on as is: status, content type, raw body and the headers worth keeping. */
 export interface UpstreamAnswer {
   status: number;
   contentType: string;
   body: string;
+  /** Of {@link PASSED_HEADERS}, those the orchestrator sent. */
+  headers: Record<string, string>;
 }
+
+/** Upstream headers a client can act on: whether an Idempotency-Key replayed an earlier run. */
+export const PASSED_HEADERS = ['idempotent-replayed'] as const;
 
 export interface OrchestratorClient {
   /** `POST /workflows/execute`. Resolves with any 2xx/4xx answer; rejects with an HttpError (502/503/504) otherwise. */
@@ -57,7 +62,12 @@ export function createOrchestratorClient(options: OrchestratorClientOptions): Or
         signal: AbortSignal.timeout(timeoutMs),
         redirect: 'manual',
       });
-      answer = { status: response.status, contentType: response.headers.get('content-type') ?? 'application/json; charset=utf-8', body: await response.text() };
+      const headers: Record<string, string> = {};
+      for (const name of PASSED_HEADERS) {
+        const value = response.headers.get(name);
+        if (value !== null) headers[name] = value;
+      }
+      answer = { status: response.status, contentType: response.headers.get('content-type') ?? 'application/json; charset=utf-8', body: await response.text(), headers };
     } catch (error) {
       if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
         throw new HttpError(504, `${NAME} did not answer within ${timeoutMs} ms`);

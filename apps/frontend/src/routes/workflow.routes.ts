@@ -5,7 +5,7 @@ import type { WorkflowService } from '../services/workflow.service';
 import { requireJson } from '../http/errors.middleware';
 
 function passThrough(res: Response, answer: UpstreamAnswer): void {
-  res.status(answer.status).type(answer.contentType).send(answer.body);
+  res.status(answer.status).set(answer.headers).type(answer.contentType).send(answer.body);
 }
 
 /** `POST /api/workflow/execute` and `GET /api/workflow/runs/:id`, forwarded to the orchestrator. */

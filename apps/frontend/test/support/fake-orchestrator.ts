@@ -16,6 +16,7 @@ export interface NextAnswer {
   status: number;
   body: string;
   contentType?: string;
+  headers?: Record<string, string>;
   delayMs?: number;
 }
 
@@ -62,7 +63,7 @@ export async function startFakeOrchestrator(): Promise<FakeOrchestrator> {
       const next = answers.shift();
       const send = (answer: NextAnswer) => {
         if (res.destroyed) return;
-        res.writeHead(answer.status, { 'content-type': answer.contentType ?? 'application/json; charset=utf-8' }).end(answer.body);
+        res.writeHead(answer.status, { 'content-type': answer.contentType ?? 'application/json; charset=utf-8', ...answer.headers }).end(answer.body);
       };
       let answer: NextAnswer;
       if (next) answer = next;
