@@ -183,8 +183,8 @@ describe('GraphQL', () => {
     const mutation = await postJson(
       `${system.frontend.url}/graphql`,
       {
-        query: 'mutation Run($input: WorkflowInput!) { executeWorkflow(input: $input) { run_id status } }',
-        variables: { input: { workflow_type: 'gql', steps: [{ type: 'data_processing', name: 'upper', operation: 'uppercase' }], input_data: { text: 'hello' } } },
+        query: 'mutation Run($input: WorkflowInput!) { executeWorkflow(input: $input) { runId status } }',
+        variables: { input: { workflowType: 'gql', steps: [{ type: 'data_processing', name: 'upper', operation: 'uppercase' }], inputData: { text: 'hello' } } },
       },
       { traceparent: mutationTrace.header },
     );
