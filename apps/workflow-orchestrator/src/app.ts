@@ -6,7 +6,6 @@ import Fastify, { LogController, type FastifyError, type FastifyInstance } from 
 import type { Config } from './config';
 import { registerHealthRoutes } from './routes/health.routes';
 import { registerWorkflowRoutes } from './routes/workflows.routes';
-import { modelRouterReadiness } from './services/model-router-health';
 import { ProgressNotifier } from './services/progress-notifier';
 import type { RunStore } from './services/run-store';
 import { createStepExecutors } from './services/steps';
@@ -115,7 +114,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   });
 
   registerHealthRoutes(app, {
-    checks: { run_store: () => runStore.ping(), model_router: modelRouterReadiness(modelRouter, config.READY_TIMEOUT_MS) },
+    checks: { run_store: () => runStore.ping(), model_router: () => modelRouter.checkHealth(config.READY_TIMEOUT_MS) },
     timeoutMs: config.READY_TIMEOUT_MS,
     isDraining,
   });

@@ -1,5 +1,5 @@
 import type * as grpc from '@grpc/grpc-js';
-import { loadModelRouterProto, type ListModelsResponse, type ModelRouterClient, type RouteChunk, type RouteRequest, type RouteResponse } from './model-router.grpc';
+import { loadModelRouterProto, type HealthClient, type ListModelsResponse, type ModelRouterClient, type RouteChunk, type RouteRequest, type RouteResponse } from './model-router.grpc';
 
 /** A promise-based ModelRouter client in which every call has a deadline. */
 export interface ModelRouterCaller {
@@ -8,14 +8,21 @@ export interface ModelRouterCaller {
   streamRoute(request: Pick<RouteRequest, 'model_type' | 'prompt'> & Partial<RouteRequest>, deadlineMs: number): AsyncIterable<RouteChunk>;
   /** Resolves when the channel is connected, rejects after `deadlineMs`. */
   waitForReady(deadlineMs: number): Promise<void>;
+  /**
+   * The standard `grpc.health.v1.Health/Check` over the same channel (the connection the calls use;
+   * no second one): resolves when `service` (default `''`, the server as a whole, as Kubernetes'
+   * gRPC probes ask) is SERVING, rejects with the status or the call's error otherwise.
+   */
+  checkHealth(deadlineMs: number, service?: string): Promise<void>;
   close(): void;
   readonly raw: ModelRouterClient;
 }
 
 export function createModelRouterClient(address: string, options: grpc.ClientOptions = {}): ModelRouterCaller {
   const grpcJs = require('@grpc/grpc-js') as typeof grpc;
-  const { ModelRouter } = loadModelRouterProto();
+  const { ModelRouter, Health } = loadModelRouterProto();
   const client = new ModelRouter(address, grpcJs.credentials.createInsecure(), options) as unknown as ModelRouterClient;
+  const health = new Health(address, grpcJs.credentials.createInsecure(), { channelOverride: client.getChannel() }) as unknown as HealthClient;
   const deadline = (ms: number) => new Date(Date.now() + ms);
   return {
     raw: client,
@@ -29,6 +36,17 @@ export function createModelRouterClient(address: string, options: grpc.ClientOpt
       }),
     streamRoute: (request, deadlineMs) => client.StreamRoute(request, { deadline: deadline(deadlineMs) }) as AsyncIterable<RouteChunk>,
     waitForReady: (deadlineMs) => new Promise((resolve, reject) => client.waitForReady(deadline(deadlineMs), (error) => (error ? reject(error) : resolve()))),
+    checkHealth: (deadlineMs, service = '') =>
+      new Promise((resolve, reject) => {
+        health.Check({ service }, { deadline: deadline(deadlineMs) }, (error, response) => {
+          // A readable reason for /ready bodies; the raw gRPC message carries connection internals.
+          if (error?.code === grpcJs.status.UNAVAILABLE) reject(new Error('model-router unavailable'));
+          else if (error?.code === grpcJs.status.DEADLINE_EXCEEDED) reject(new Error(`model-router health check timed out after ${deadlineMs} ms`));
+          else if (error) reject(error);
+          else if (response?.status === 'SERVING') resolve();
+          else reject(new Error(`model-router health is ${response?.status ?? 'unknown'}`));
+        });
+      }),
     close: () => client.close(),
   };
 }

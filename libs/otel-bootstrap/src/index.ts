@@ -19,3 +19,4 @@ export { INSTRUMENTATION_NAMES, DEFAULT_INSTRUMENTATIONS } from './instrumentati
 export type { InstrumentationName } from './instrumentation-names';
 export { IGNORED_INCOMING_PATHS, redisStatement } from './instrumentations';
 export { DURATION_BUCKETS_SECONDS, HISTOGRAM_VIEW_INSTRUMENTS } from './views';
+export { withoutTracing } from './without-tracing';

@@ -1,6 +1,6 @@
-import { credentials, type ServiceError } from '@grpc/grpc-js';
-import { createModelRouterClient, loadModelRouterProto } from '@mcp/contracts';
-import type { HealthClient, HealthStatus, ListModelsResponse, ModelRouterCaller, RouteRequest, RouteResponse } from '@mcp/contracts';
+import type { ServiceError } from '@grpc/grpc-js';
+import { createModelRouterClient } from '@mcp/contracts';
+import type { ListModelsResponse, ModelRouterCaller, RouteRequest, RouteResponse } from '@mcp/contracts';
 
 /** What the frontend needs of the model-router. */
 export interface ModelRouterGateway {
@@ -18,22 +18,10 @@ export function isGrpcError(error: unknown): error is ServiceError {
 
 export function createModelRouterGateway(address: string): ModelRouterGateway {
   const caller: ModelRouterCaller = createModelRouterClient(address);
-  // The health client shares the router client's channel: one connection to watch, one to close.
-  const { Health } = loadModelRouterProto();
-  const health = new Health(address, credentials.createInsecure(), { channelOverride: caller.raw.getChannel() }) as unknown as HealthClient;
   return {
     route: (request, deadlineMs) => caller.route(request, deadlineMs),
     listModels: (deadlineMs) => caller.listModels(deadlineMs),
-    checkHealth: (deadlineMs) =>
-      new Promise<void>((resolve, reject) => {
-        // '' asks for the server as a whole, as Kubernetes' gRPC probes do.
-        health.Check({ service: '' }, { deadline: new Date(Date.now() + deadlineMs) }, (error, response) => {
-          if (error) return reject(error);
-          const status: HealthStatus | undefined = response?.status;
-          if (status === 'SERVING') resolve();
-          else reject(new Error(`model-router health is ${status ?? 'unknown'}`));
-        });
-      }),
+    checkHealth: (deadlineMs) => caller.checkHealth(deadlineMs),
     close: () => caller.close(),
   };
 }

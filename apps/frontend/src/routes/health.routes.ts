@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { checkReadiness } from '@mcp/service-kit';
 import type { DependencyCheck } from '@mcp/service-kit';
-import { untraced } from '../telemetry/tracing.util';
+import { withoutTracing } from '@mcp/otel-bootstrap';
 
 export interface HealthRoutesOptions {
   /** Real dependencies only (an embedded cache or ledger has nothing to check). */
@@ -17,7 +17,7 @@ export function healthRoutes(options: HealthRoutesOptions): Router {
     res.json({ status: 'ok' });
   });
   router.get('/ready', async (_req, res) => {
-    const report = await untraced(() => checkReadiness(options.checks, { timeoutMs: options.timeoutMs, draining: options.isDraining() }));
+    const report = await withoutTracing(() => checkReadiness(options.checks, { timeoutMs: options.timeoutMs, draining: options.isDraining() }));
     res.status(report.ready ? 200 : 503).json(report);
   });
   return router;

@@ -1,4 +1,4 @@
-import { context, createContextKey, trace } from '@opentelemetry/api';
+import { trace } from '@opentelemetry/api';
 import type { Span } from '@opentelemetry/api';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 
@@ -21,16 +21,4 @@ export function rememberRequestSpan(listener: RequestListener): RequestListener 
 /** The HTTP SERVER span of `req`, when the request is traced. */
 export function requestSpanOf(req: IncomingMessage): Span | undefined {
   return requestSpans.get(req);
-}
-
-// The same key @opentelemetry/core's suppressTracing() sets (context keys are Symbol.for(description));
-// apps may not import core, and the API has no helper for it.
-const SUPPRESS_TRACING_KEY = createContextKey('OpenTelemetry SDK Context Key SUPPRESS_TRACING');
-
-/**
- * Runs `fn` with tracing suppressed: readiness probes call every dependency every few seconds, and
- * /ready itself is not traced, so each call would otherwise be a root trace of its own.
- */
-export function untraced<T>(fn: () => T): T {
-  return context.with(context.active().setValue(SUPPRESS_TRACING_KEY, true), fn);
 }
