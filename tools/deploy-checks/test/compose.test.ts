@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { composeProblems } from './support/compose-checks';
+import { clone, parseYaml, readRepoFile } from './support/repo';
+
+const compose = parseYaml(readRepoFile('docker-compose.yml'), 'docker-compose.yml') as { services: Record<string, Record<string, unknown>> };
+
+describe('docker-compose.yml', () => {
+  it('is valid against the Compose specification schema, every service has a healthcheck and a pinned image, apps know only the Collector', () => {
+    expect(composeProblems(compose)).toEqual([]);
+  });
+
+  it('runs Prometheus and Grafana only in the metrics profile', () => {
+    expect(compose.services['prometheus']?.['profiles']).toEqual(['metrics']);
+    expect(compose.services['grafana']?.['profiles']).toEqual(['metrics']);
+  });
+
+  it('mounts the Collector and Jaeger configs this repository checks', () => {
+    expect(JSON.stringify(compose.services['otel-collector']?.['volumes'])).toContain('./deploy/otel-collector/config.yaml');
+    expect(JSON.stringify(compose.services['jaeger']?.['volumes'])).toContain('./deploy/jaeger/config.yaml');
+  });
+});
+
+describe('the compose checks fail on broken variants', () => {
+  type Services = Record<string, Record<string, unknown>>;
+  const rows: Array<[string, (s: Services) => void, RegExp]> = [
+    ['a service without healthcheck', (s) => delete s['redis']!['healthcheck'], /redis: no healthcheck/],
+    ['a disabled healthcheck', (s) => (s['jaeger']!['healthcheck'] = { disable: true }), /jaeger: no healthcheck/],
+    ['an image without tag', (s) => (s['redis']!['image'] = 'redis'), /redis: image redis: no tag/],
+    ['a latest image', (s) => (s['jaeger']!['image'] = 'jaegertracing/jaeger:latest'), /tag "latest"/],
+    ['a built service without image tag', (s) => (s['frontend']!['image'] = 'mcp-system/frontend'), /frontend: image .* no tag/],
+    ['an app exporting straight to Jaeger', (s) => ((s['model-router']!['environment'] as Record<string, string>)['OTEL_EXPORTER_OTLP_ENDPOINT'] = 'http://jaeger:4318'), /model-router: OTEL_EXPORTER_OTLP_ENDPOINT/],
+    ['a per-signal endpoint past the Collector', (s) => ((s['frontend']!['environment'] as Record<string, string>)['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'] = 'http://jaeger:4318/v1/traces'), /bypasses the Collector/],
+    ['depends_on as a list', (s) => (s['load-generator']!['depends_on'] = ['frontend']), /depends_on is a list/],
+    ['a dependency only started', (s) => (s['frontend']!['depends_on'] = { ...(s['frontend']!['depends_on'] as object), redis: { condition: 'service_started' } }), /redis with condition service_started/],
+    ['waiting for health that is never checked', (s) => delete s['postgres']!['healthcheck'], /waits for postgres to be healthy, but postgres has no healthcheck/],
+    ['a dependency on a profile service', (s) => (s['frontend']!['depends_on'] = { ...(s['frontend']!['depends_on'] as object), prometheus: { condition: 'service_healthy' } }), /only runs in profile/],
+    ['a key the Compose spec does not know', (s) => (s['redis']!['healthchek'] = {}), /schema: .*additionalProperties|schema: .*must NOT have additional properties/],
+    ['a wrong type', (s) => (s['redis']!['ports'] = 'not-a-list'), /schema:/],
+    ['MongoDB without replica set', (s) => (s['mongodb']!['command'] = ['mongod', '--bind_ip_all']), /not started as replica set/],
+    ['a short stop grace period', (s) => (s['frontend']!['stop_grace_period'] = '10s'), /stop_grace_period 10s/],
+    ['an app healthcheck with curl', (s) => (s['frontend']!['healthcheck'] = { test: ['CMD', 'curl', '-f', 'http://127.0.0.1:3000/health'] }), /curl\/wget/],
+  ];
+  it.each(rows)('%s', (_name, mutate, problem) => {
+    const broken = clone(compose) as unknown as { services: Services };
+    mutate(broken.services);
+    expect(composeProblems(broken).join('\n')).toMatch(problem);
+  });
+});
