@@ -12,4 +12,5 @@ export NX_DAEMON=false NX_NO_CLOUD=true NX_TUI=false
 export OTEL_TRACES_SAMPLER="${OTEL_TRACES_SAMPLER:-parentbased_always_on}"
 export OTEL_BSP_SCHEDULE_DELAY="${OTEL_BSP_SCHEDULE_DELAY:-1000}"
 export OTEL_METRIC_EXPORT_INTERVAL="${OTEL_METRIC_EXPORT_INTERVAL:-10000}"
-exec npx nx run-many -t serve --parallel=16 --outputStyle=stream "$@"
+# Project references are checked by the test command (nx sync:check); the dev run does not need them.
+exec npx nx run-many -t serve --parallel=16 --outputStyle=stream --skip-sync "$@"
