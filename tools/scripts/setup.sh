@@ -11,10 +11,8 @@ stamp="node_modules/.mcp-install-stamp"
 want="$(node --version) $(sha256sum package-lock.json | cut -d' ' -f1)"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "setup: installing dependencies with $(node --version), npm $(npm --version)" >&2
-  # `npm install`, not `npm ci`: the registry these machines reach serves only some platforms'
-  # builds of packages with per-platform optional dependencies (rollup, esbuild, nx), so the lock
-  # cannot list them all and `npm ci` refuses it; `npm install` follows the lock for everything it
-  # lists and skips optional packages it cannot get.
-  npm install --no-audit --no-fund --loglevel=error
+  # Exactly the lock. The lock lists other platforms' optional builds too (tools/scripts/complete-lock.mjs
+  # adds those the registry here does not serve; run it after any `npm install` that changes the lock).
+  npm ci --no-audit --no-fund --loglevel=error
   echo "$want" > "$stamp"
 fi
