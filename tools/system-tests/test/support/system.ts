@@ -35,16 +35,29 @@ function startExternalApi(): Promise<{ server: Server; url: string; hits: () => 
   });
 }
 
+type Env = Record<string, string | undefined>;
+
+/** Options of {@link startSystem}; every one is optional and the defaults are what the two first test files use. */
+export interface SystemOptions {
+  /** OTLP endpoint given to every service instead of the receiver's URL (e.g. a port where a test starts and stops receivers itself). */
+  endpoint?: string;
+  /** Extra environment for every service, applied after the defaults (`undefined` removes a variable). */
+  env?: Env;
+  /** Extra environment per service, applied last. */
+  serviceEnv?: Partial<Record<'modelRouter' | 'hub' | 'orchestrator' | 'frontend', Env>>;
+}
+
 /**
  * Starts model-router, collaboration-hub, workflow-orchestrator and frontend in dependency order on
  * free ports (each learns the others' real addresses), against the machine's Redis and PostgreSQL.
  * MongoDB does not run here: the orchestrator uses its in-process run store unless MONGODB_URL is set.
  */
-export async function startSystem(suffix: string): Promise<RunningSystem> {
+export async function startSystem(suffix: string, options: SystemOptions = {}): Promise<RunningSystem> {
   const receiver = await startOtlpReceiver();
   const external = await startExternalApi();
+  const per = options.serviceEnv ?? {};
   const common = {
-    endpoint: receiver.url,
+    endpoint: options.endpoint ?? receiver.url,
     env: {
       REDIS_URL,
       DATABASE_URL,
@@ -53,16 +66,17 @@ export async function startSystem(suffix: string): Promise<RunningSystem> {
       LOG_LEVEL: 'info',
       MODEL_LATENCY_SCALE: '0.2',
       OTEL_METRIC_EXPORT_INTERVAL: '300',
-    },
+      ...options.env,
+    } as Env,
   };
-  const modelRouter = await spawnService(serviceEntry('model-router'), { ...common, serviceName: 'model-router', readyTimeoutMs: 30_000 });
+  const modelRouter = await spawnService(serviceEntry('model-router'), { ...common, serviceName: 'model-router', readyTimeoutMs: 30_000, env: { ...common.env, ...per.modelRouter } });
   // As deployed: the hub's Socket.IO helpers carry trace context themselves, so the upstream socket.io
   // instrumentation (a new root trace per incoming event) is off for it.
   const hub = await spawnService(serviceEntry('collaboration-hub'), {
     ...common,
     serviceName: 'collaboration-hub',
     readyTimeoutMs: 30_000,
-    env: { ...common.env, OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'socket.io' },
+    env: { ...common.env, OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'socket.io', ...per.hub },
   });
   const orchestrator = await spawnService(serviceEntry('workflow-orchestrator'), {
     ...common,
@@ -74,13 +88,14 @@ export async function startSystem(suffix: string): Promise<RunningSystem> {
       COLLABORATION_HUB_URL: hub.url,
       EXTERNAL_API_ALLOWLIST: new URL(external.url).host,
       MONGODB_URL: process.env['MONGODB_URL'],
+      ...per.orchestrator,
     },
   });
   const frontend = await spawnService(serviceEntry('frontend'), {
     ...common,
     serviceName: 'frontend',
     readyTimeoutMs: 30_000,
-    env: { ...common.env, MODEL_ROUTER_ADDRESS: `127.0.0.1:${modelRouter.port}`, WORKFLOW_ORCHESTRATOR_URL: orchestrator.url, SYSTEM_TEST_SUFFIX: suffix },
+    env: { ...common.env, MODEL_ROUTER_ADDRESS: `127.0.0.1:${modelRouter.port}`, WORKFLOW_ORCHESTRATOR_URL: orchestrator.url, SYSTEM_TEST_SUFFIX: suffix, ...per.frontend },
   });
   return {
     receiver,
