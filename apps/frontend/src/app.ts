@@ -16,8 +16,6 @@ import { errorHandler, notFound } from './http/errors.middleware';
 import { apiRateLimit, corsPolicy } from './http/security.middleware';
 import type { UsageLedger } from './ledger/usage-ledger';
 import { healthRoutes } from './routes/health.routes';
-import { otlpProxyRoutes } from './routes/otlp-proxy.routes';
-import { webRoutes } from './routes/web.routes';
 import { routeRoutes } from './routes/route.routes';
 import { workflowRoutes } from './routes/workflow.routes';
 import { createRouteService } from './services/route.service';
@@ -39,7 +37,6 @@ export interface FrontendDependencies {
     | 'trustProxyHops'
     | 'graphqlMaxDepth'
     | 'graphqlMaxFields'
-    | 'web'
   >;
   logger: Logger;
   cache: AnswerCache;
@@ -89,8 +86,6 @@ export function buildApp(deps: FrontendDependencies): FrontendApp {
 
   // One limiter (one counter per client) for everything that costs work: REST API and GraphQL.
   app.use(['/api', '/graphql'], apiRateLimit(config.rateLimitPerMinute));
-  // Browser spans (raw protobuf/JSON, own size limit and rate limit): before express.json reads bodies.
-  app.use(otlpProxyRoutes({ targetUrl: config.web.otlpTracesUrl, ratePerMinute: config.web.otlpProxyRateLimitPerMinute, logger }));
   app.use(express.json({ limit: LIMITS.jsonBodyBytes }));
 
   // One /api router holding the domain routers: sibling routers mounted on the same path confuse the
@@ -108,8 +103,6 @@ export function buildApp(deps: FrontendDependencies): FrontendApp {
       maxFields: config.graphqlMaxFields,
     }),
   );
-
-  app.use(webRoutes(config.web, logger));
 
   app.use(notFound);
   app.use(errorHandler(logger));
