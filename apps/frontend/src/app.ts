@@ -16,6 +16,8 @@ import { errorHandler, notFound } from './http/errors.middleware';
 import { apiRateLimit, corsPolicy } from './http/security.middleware';
 import type { UsageLedger } from './ledger/usage-ledger';
 import { healthRoutes } from './routes/health.routes';
+import { otlpProxyRoutes } from './routes/otlp-proxy.routes';
+import { webRoutes } from './routes/web.routes';
 import { routeRoutes } from './routes/route.routes';
 import { workflowRoutes } from './routes/workflow.routes';
 import { createRouteService } from './services/route.service';
@@ -37,6 +39,7 @@ export interface FrontendDependencies {
     | 'trustProxyHops'
     | 'graphqlMaxDepth'
     | 'graphqlMaxFields'
+    | 'web'
   >;
   logger: Logger;
   cache: AnswerCache;
@@ -86,6 +89,8 @@ export function buildApp(deps: FrontendDependencies): FrontendApp {
 
   // One limiter (one counter per client) for everything that costs work: REST API and GraphQL.
   app.use(['/api', '/graphql'], apiRateLimit(config.rateLimitPerMinute));
+  // Browser spans (raw protobuf/JSON, own size limit and rate limit): before express.json reads bodies.
+  app.use(otlpProxyRoutes({ targetUrl: config.web.otlpTracesUrl, ratePerMinute: config.web.otlpProxyRateLimitPerMinute, logger }));
   app.use(express.json({ limit: LIMITS.jsonBodyBytes }));
 
   // One /api router holding the domain routers: sibling routers mounted on the same path confuse the
@@ -103,6 +108,8 @@ export function buildApp(deps: FrontendDependencies): FrontendApp {
       maxFields: config.graphqlMaxFields,
     }),
   );
+
+  app.use(webRoutes(config.web, logger));
 
   app.use(notFound);
   app.use(errorHandler(logger));

@@ -40,6 +40,17 @@ export const FrontendConfigSchema = z
     USER_HASH_KEY: env.string(),
     GRAPHQL_MAX_DEPTH: env.positiveInt(6),
     GRAPHQL_MAX_FIELDS: env.positiveInt(200),
+    // The web page (apps/web) and its OTLP proxy: see src/routes/web.routes.ts and otlp-proxy.routes.ts.
+    // The proxy forwards browser spans to this process's own trace endpoint, hence the two OTEL_* reads.
+    // Read leniently, as the preload does: a bad telemetry setting never stops the service.
+    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: env.string(),
+    OTEL_EXPORTER_OTLP_ENDPOINT: env.string(),
+    OTLP_PROXY_RATE_LIMIT_PER_MINUTE: env.positiveInt(120),
+    WEB_JAEGER_URL: env.url(['http', 'https']),
+    JAEGER_UI_URL: env.url(['http', 'https']),
+    WEB_HUB_URL: env.url(['http', 'https']),
+    COLLABORATION_HUB_URL: env.url(['http', 'https']),
+    WEB_DIST_DIR: env.string(),
   })
   .transform((e) => ({
     port: e.PORT,
@@ -66,6 +77,37 @@ export const FrontendConfigSchema = z
     userHashKey: e.USER_HASH_KEY,
     graphqlMaxDepth: e.GRAPHQL_MAX_DEPTH,
     graphqlMaxFields: e.GRAPHQL_MAX_FIELDS,
+    web: webConfig(e),
   }));
 
+/** Where browser spans go (the specification's defaults) and what the page is told (GET /config.json). */
+function webConfig(e: {
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?: string | undefined;
+  OTEL_EXPORTER_OTLP_ENDPOINT?: string | undefined;
+  OTLP_PROXY_RATE_LIMIT_PER_MINUTE: number;
+  WEB_JAEGER_URL?: string | undefined;
+  JAEGER_UI_URL?: string | undefined;
+  WEB_HUB_URL?: string | undefined;
+  COLLABORATION_HUB_URL?: string | undefined;
+  WEB_DIST_DIR?: string | undefined;
+}) {
+  const httpUrl = (value: string | undefined) => {
+    if (value === undefined) return undefined;
+    try {
+      return ['http:', 'https:'].includes(new URL(value).protocol) ? value : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  const base = httpUrl(e.OTEL_EXPORTER_OTLP_ENDPOINT)?.replace(/\/+$/, '');
+  return {
+    otlpTracesUrl: httpUrl(e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) ?? `${base ?? 'http://localhost:4318'}/v1/traces`,
+    otlpProxyRateLimitPerMinute: e.OTLP_PROXY_RATE_LIMIT_PER_MINUTE,
+    jaegerUiUrl: (e.WEB_JAEGER_URL ?? e.JAEGER_UI_URL)?.replace(/\/+$/, ''),
+    hubPublicUrl: (e.WEB_HUB_URL ?? e.COLLABORATION_HUB_URL)?.replace(/\/+$/, ''),
+    distDir: e.WEB_DIST_DIR,
+  };
+}
+
 export type FrontendConfig = z.infer<typeof FrontendConfigSchema>;
+export type WebConfig = FrontendConfig['web'];

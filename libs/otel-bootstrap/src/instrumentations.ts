@@ -4,7 +4,7 @@ import type { IncomingMessage, ServerResponse, ClientRequest } from 'node:http';
 import type { InstrumentationName } from './instrumentation-names';
 
 /** Probe and metrics paths: a span per scrape or probe would drown the traces that matter. */
-export const IGNORED_INCOMING_PATHS: ReadonlySet<string> = new Set(['/health', '/ready', '/live', '/metrics']);
+export const IGNORED_INCOMING_PATHS: ReadonlySet<string> = new Set(['/health', '/ready', '/live', '/metrics', '/otlp/v1/traces']);
 
 /** Longest argument the Redis statement serializer keeps, as in the seed. */
 export const REDIS_ARG_MAX_LENGTH = 50;
