@@ -8,6 +8,8 @@
  * README, "ESM or CommonJS").
  */
 import { enableCompileCache } from 'node:module';
+import { entryIsEsm } from './esm-check';
+import { log } from './log';
 import { startTelemetry } from './start';
 
 // V8's on-disk code cache roughly halves the time to load the SDK's many small modules (and the
@@ -16,3 +18,6 @@ import { startTelemetry } from './start';
 enableCompileCache?.();
 
 startTelemetry();
+if (entryIsEsm()) {
+  log('warn', `${process.argv[1]} runs as an ES module: the instrumentations patch require(), so its server and framework spans are not recorded; run it as CommonJS (see the README, "ESM or CommonJS")`);
+}
