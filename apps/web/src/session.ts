@@ -1,0 +1,151 @@
+import { SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
+import type { Span } from '@opentelemetry/api';
+import type { Ack, Participant, SOCKET_EVENTS, SessionMessageBroadcast, SessionParticipantsBroadcast, WorkflowProgressEvent } from '@mcp/contracts';
+import { extractTraceContext, injectTraceContext, withTraceContext } from '@mcp/otel-web';
+import { io } from 'socket.io-client';
+import type { Socket } from 'socket.io-client';
+import { tracer } from './api';
+
+/** SOCKET_EVENTS of @mcp/contracts, checked against it (a value import would bundle the contracts' gRPC half). */
+const EVENTS = {
+  sessionJoin: 'session:join',
+  sessionLeave: 'session:leave',
+  sessionMessage: 'session:message',
+  sessionParticipants: 'session:participants',
+  workflowProgress: 'workflow:progress',
+} as const satisfies typeof SOCKET_EVENTS;
+
+const ACK_TIMEOUT_MS = 5_000;
+
+export interface SessionHandlers {
+  onParticipants(participants: Participant[]): void;
+  onMessage(message: SessionMessageBroadcast): void;
+  /** A progress event with the trace id it carried (the run's trace). */
+  onProgress(event: WorkflowProgressEvent, traceId: string | undefined): void;
+  onStatus(text: string, connected: boolean): void;
+}
+
+function fail(span: Span, error: unknown): never {
+  span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+  span.end();
+  throw error instanceof Error ? error : new Error(String(error));
+}
+
+/**
+ * One collaboration session over Socket.IO (websocket transport: no CORS preflights, no sticky
+ * sessions across hub instances). Trace context goes on the handshake (`auth`) and in `_otel` of every
+ * event we send; every event we receive is processed in a CONSUMER span under the context it carried.
+ */
+export class SessionClient {
+  private socket: Socket | undefined;
+  private joined: { session_id: string; user_id: string } | undefined;
+
+  constructor(
+    private readonly hubUrl: string,
+    private readonly handlers: SessionHandlers,
+  ) {}
+
+  get sessionId(): string | undefined {
+    return this.joined?.session_id;
+  }
+
+  get userId(): string | undefined {
+    return this.joined?.user_id;
+  }
+
+  /** Connects (once) and joins; resolves with the participants, rejects with the hub's message. */
+  join(sessionId: string, userId: string): Promise<Participant[]> {
+    const span = tracer.startSpan('join session', { kind: SpanKind.INTERNAL });
+    const ctx = trace.setSpan(context.active(), span);
+    return context.with(ctx, async () => {
+      try {
+        if (this.joined && this.joined.session_id !== sessionId) await this.leave();
+        const socket = this.connect();
+        if (!socket.connected) await new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error(`the hub at ${this.hubUrl} did not answer`)), ACK_TIMEOUT_MS);
+          socket.once('connect', () => {
+            clearTimeout(timer);
+            resolve();
+          });
+        });
+        const ack = await context.with(ctx, () => this.send<{ participants: Participant[] }>(EVENTS.sessionJoin, { session_id: sessionId, user_id: userId }));
+        this.joined = { session_id: sessionId, user_id: userId };
+        span.end();
+        return ack.participants;
+      } catch (error) {
+        return fail(span, error);
+      }
+    });
+  }
+
+  sendMessage(text: string): Promise<void> {
+    const sessionId = this.joined?.session_id;
+    if (!sessionId) return Promise.reject(new Error('join a session first'));
+    return this.send(EVENTS.sessionMessage, { session_id: sessionId, text }).then(() => undefined);
+  }
+
+  async leave(): Promise<void> {
+    const joined = this.joined;
+    this.joined = undefined;
+    if (joined && this.socket?.connected) await this.send(EVENTS.sessionLeave, { session_id: joined.session_id }).catch(() => undefined);
+    this.socket?.disconnect();
+    this.socket = undefined;
+    this.handlers.onStatus('Not connected.', false);
+  }
+
+  private connect(): Socket {
+    if (this.socket) return this.socket;
+    // The handshake carries the context of the join that opened the connection.
+    const socket = io(this.hubUrl, { transports: ['websocket'], auth: injectTraceContext(), reconnectionDelayMax: 5_000, timeout: ACK_TIMEOUT_MS });
+    this.socket = socket;
+    socket.on('connect', () => {
+      this.handlers.onStatus(this.joined ? `Connected, in session “${this.joined.session_id}” as ${this.joined.user_id}.` : 'Connected.', true);
+      // After a reconnect the hub has forgotten us: join again.
+      if (this.joined) void this.send(EVENTS.sessionJoin, this.joined).catch(() => undefined);
+    });
+    socket.on('disconnect', (reason) => this.handlers.onStatus(`Disconnected (${reason}); reconnecting…`, false));
+    socket.on('connect_error', (error) => this.handlers.onStatus(`Cannot reach the hub: ${error.message}`, false));
+    this.consume<SessionParticipantsBroadcast>(socket, EVENTS.sessionParticipants, (payload) => {
+      if (payload.session_id === this.joined?.session_id) this.handlers.onParticipants(payload.participants);
+    });
+    this.consume<SessionMessageBroadcast>(socket, EVENTS.sessionMessage, (payload) => {
+      if (payload.session_id === this.joined?.session_id) this.handlers.onMessage(payload);
+    });
+    this.consume<WorkflowProgressEvent>(socket, EVENTS.workflowProgress, (payload, traceId) => this.handlers.onProgress(payload, traceId));
+    return socket;
+  }
+
+  /** A PRODUCER span `send <event>` whose context travels in `_otel`; resolves with the hub's ack. */
+  private send<T extends object>(event: string, payload: object): Promise<T> {
+    const socket = this.socket;
+    if (!socket) return Promise.reject(new Error('not connected'));
+    const span = tracer.startSpan(`send ${event}`, {
+      kind: SpanKind.PRODUCER,
+      attributes: { 'messaging.system': 'socket.io', 'messaging.destination.name': event, 'messaging.operation.type': 'send' },
+    });
+    const message = withTraceContext(payload, trace.setSpan(context.active(), span));
+    return (socket.timeout(ACK_TIMEOUT_MS).emitWithAck(event, message) as Promise<Ack<T>>).then(
+      (ack) => {
+        if (!ack || ack.ok !== true) return fail(span, new Error(ack && 'error' in ack ? ack.error : 'no answer'));
+        span.end();
+        return ack as T;
+      },
+      (error: unknown) => fail(span, error instanceof Error && /timed out|timeout/i.test(error.message) ? new Error('the hub did not answer in time') : error),
+    );
+  }
+
+  /** Handles `event` in a CONSUMER span, child of the context the sender put in `_otel`. */
+  private consume<T extends object>(socket: Socket, event: string, handle: (payload: T, traceId: string | undefined) => void): void {
+    socket.on(event, (raw: unknown) => {
+      if (raw === null || typeof raw !== 'object') return;
+      const { context: parent, payload } = extractTraceContext(raw as T & { _otel?: unknown });
+      const traceId = trace.getSpanContext(parent)?.traceId;
+      const span = tracer.startSpan(`process ${event}`, { kind: SpanKind.CONSUMER, attributes: { 'messaging.system': 'socket.io', 'messaging.destination.name': event, 'messaging.operation.type': 'process' } }, parent);
+      try {
+        context.with(trace.setSpan(parent, span), () => handle(payload as T, traceId));
+      } finally {
+        span.end();
+      }
+    });
+  }
+}
