@@ -11,6 +11,7 @@ import type { FrontendConfig } from './config';
 import type { UsageLedger } from './ledger/usage-ledger';
 import { MemoryUsageLedger } from './ledger/memory-usage-ledger';
 import { PgUsageLedger } from './ledger/pg-usage-ledger';
+import { LedgerOutbox } from './ledger/ledger-outbox';
 import { FrontendMetrics } from './telemetry/frontend.metrics';
 
 /** The clients main.ts (and the tests) build from config, and close in order at shutdown. */
@@ -51,13 +52,23 @@ export function createRuntime(config: FrontendConfig, logger: Logger, telemetry:
 
   let ledger: UsageLedger;
   if (config.databaseUrl !== undefined) {
-    ledger = new PgUsageLedger({
+    const pgLedger = new PgUsageLedger({
       connectionString: config.databaseUrl,
       table: config.ledgerTable,
       queryTimeoutMs: config.databaseQueryTimeoutMs,
       poolMax: config.databasePoolMax,
       logger,
     });
+    // PostgreSQL down: rows wait in a bounded outbox and are written once it is back (see ledger-outbox.ts).
+    const outbox = new LedgerOutbox(pgLedger, {
+      maxRows: config.ledgerOutboxMaxRows,
+      retryMs: config.ledgerRetryMs,
+      maxRetryMs: config.ledgerMaxRetryMs,
+      logger,
+      onWriteFailure: (error) => telemetry.metrics.recordLedgerWriteFailure(error),
+    });
+    telemetry.metrics.observeLedgerOutbox(() => outbox.pendingRows);
+    ledger = outbox;
   } else {
     logger.warn('DATABASE_URL is not set: the usage ledger is kept in process memory (lost on restart)');
     ledger = new MemoryUsageLedger();

@@ -84,11 +84,13 @@ export class PgUsageLedger implements UsageLedger {
     }
   }
 
+  /** Idempotent: a row whose id is already there (a retry after an ambiguous failure) is not counted twice. */
   async record(row: UsageRow): Promise<void> {
     await this.init();
     await this.pool.query(
       `INSERT INTO ${this.table} (id, user_id, model_type, prompt_tokens, completion_tokens, tokens_used, cost_usd, cached, trace_id, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+       ON CONFLICT (id) DO NOTHING`,
       [row.id, row.user_id, row.model_type, row.prompt_tokens, row.completion_tokens, row.tokens_used, row.cost_usd, row.cached, row.trace_id, row.created_at],
     );
   }

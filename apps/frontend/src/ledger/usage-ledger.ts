@@ -34,6 +34,8 @@ export interface UsageLedger {
   /** Creates the schema if needed; idempotent and safe when several instances start at once. */
   init(): Promise<void>;
   record(row: UsageRow): Promise<void>;
+  /** False when a new row could not be kept (the outbox in front of PostgreSQL is full): refuse the request before any work. */
+  canAccept?(): boolean;
   totals(userId: string): Promise<UsageTotals>;
   /** Resolves when the ledger answers (readiness). */
   ping(): Promise<void>;

@@ -155,10 +155,12 @@ export function createRouteService(options: RouteServiceOptions): RouteService {
         created_at: new Date(),
       });
     } catch (error) {
-      // The answer exists and the client waits for it: a ledger outage is logged and counted, not
-      // turned into a failed request (the trace id in the log finds the request again).
+      // No answer is served without its usage row. A PostgreSQL outage does not land here (the outbox
+      // keeps the row and retries); only a full outbox, filled while this request ran, or the embedded
+      // ledger failing does: the request fails rather than being served unrecorded.
       metrics.recordLedgerWriteFailure(error);
-      logger.error({ ledger_backend: ledger.backend, err: { message: error instanceof Error ? error.message : String(error) } }, 'usage row not written');
+      logger.error({ ledger_backend: ledger.backend, err: { message: error instanceof Error ? error.message : String(error) } }, 'usage row not written; request refused');
+      throw new HttpError(503, 'usage ledger is unavailable; try again later');
     }
   }
 
@@ -169,6 +171,9 @@ export function createRouteService(options: RouteServiceOptions): RouteService {
       const input = parsed.data;
       const span = callOptions.requestSpan ?? trace.getActiveSpan();
       span?.setAttributes({ [ATTR_MCP_MODEL_TYPE]: capped(input.model_type), [ATTR_MCP_PROMPT_LENGTH]: input.prompt.length });
+
+      // The ledger cannot keep another row (PostgreSQL down and the outbox full): refuse before any work.
+      if (ledger.canAccept && !ledger.canAccept()) throw new HttpError(503, 'usage ledger is unavailable; try again later');
 
       const key = routeCacheKey(options.cacheKeyPrefix, input.model_type, input.prompt);
       const lookup = await readCache(key, span);

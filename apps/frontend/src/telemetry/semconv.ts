@@ -12,6 +12,8 @@ export const ATTR_MCP_CACHE_BACKEND = 'mcp.cache_backend' as const;
 export const METRIC_MCP_FRONTEND_CACHE_BYPASS_TOTAL = 'mcp_frontend_cache_bypass_total' as const;
 /** Counter `{row}`: usage rows that could not be written to the ledger; the request was still served. */
 export const METRIC_MCP_FRONTEND_LEDGER_WRITE_FAILURES_TOTAL = 'mcp_frontend_ledger_write_failures_total' as const;
+/** Usage rows waiting in the outbox for PostgreSQL to take them (0 when the ledger keeps up). */
+export const METRIC_MCP_FRONTEND_LEDGER_OUTBOX_PENDING = 'mcp_frontend_ledger_outbox_pending' as const;
 
 /** Span event on the request span when the cache was bypassed. */
 export const EVENT_CACHE_BYPASSED = 'mcp.cache_bypassed' as const;
