@@ -317,9 +317,21 @@ describe('Idempotency-Key', () => {
 describe('model-router failures: a failed run with a clear error, in time', () => {
   const body = { workflow_type: 'needs-model', session_id: 'sess-mr', input_data: { topic: 'x' }, steps: [modelStep(), { type: 'data_processing', name: 'after', operation: 'trim' }] };
 
-  async function expectFailedRun(o: Orchestrator, error: string): Promise<WorkflowRun> {
-    const { status, body: run } = await o.execute(body);
-    expect(status).toBe(200);
+  /**
+   * The run is recorded as failed in every case; the answer is 200 with the run, except for a
+   * model-router outage (unavailable: 503, deadline passed: 504), whose error body names the run.
+   */
+  async function expectFailedRun(o: Orchestrator, error: string, expectedStatus = 200): Promise<WorkflowRun> {
+    const { status, body: answer } = await o.execute(body);
+    expect(status).toBe(expectedStatus);
+    let run = answer;
+    if (expectedStatus !== 200) {
+      const errorBody = answer as unknown as { error: string; details: string[]; trace_id?: string };
+      expect(errorBody.error).toBe(`step "draft" (model_inference) failed: ${error}`);
+      const runId = /^run (\S+) is recorded as failed/.exec(errorBody.details[0] ?? '')?.[1];
+      expect(runId).toBeDefined();
+      run = (await o.getRun(runId as string)).body;
+    }
     expect(run).toMatchObject({
       status: 'failed',
       completed_steps: 0,
@@ -336,7 +348,7 @@ describe('model-router failures: a failed run with a clear error, in time', () =
 
   it('down (nothing listening) → "model-router unavailable", later steps not run, hub told', async () => {
     const o = await orchestrator({ env: { MODEL_ROUTER_ADDRESS: `127.0.0.1:${await closedPort()}` } });
-    const run = await expectFailedRun(o, 'model-router unavailable');
+    const run = await expectFailedRun(o, 'model-router unavailable', 503);
     expect(hub.events().map((e) => WorkflowProgressEvent.parse(e))).toMatchObject([
       { type: 'run.started' },
       { type: 'step.failed', status: 'failed', step: { name: 'draft', index: 0, error: 'model-router unavailable' } },
@@ -348,16 +360,16 @@ describe('model-router failures: a failed run with a clear error, in time', () =
     // The stand-in would answer after 30 s; the run must end at the deadline (the test would time out otherwise).
     router.setBehaviour({ latencyMs: 30_000 });
     const o = await orchestrator({ env: { MODEL_ROUTER_DEADLINE_MS: '200' } });
-    await expectFailedRun(o, 'model-router did not answer within 200 ms');
+    await expectFailedRun(o, 'model-router did not answer within 200 ms', 504);
   });
 
   it.each([
-    [{ code: GrpcStatus.INVALID_ARGUMENT, details: 'prompt: must not be empty' }, 'model-router rejected the request: prompt: must not be empty'],
-    [{ code: GrpcStatus.RESOURCE_EXHAUSTED, details: 'busy' }, 'model-router failed: RESOURCE_EXHAUSTED: busy'],
-    [{ code: GrpcStatus.UNAVAILABLE, details: 'draining' }, 'model-router unavailable'],
-  ])('answering %j → %s', async (failWith, error) => {
+    [{ code: GrpcStatus.INVALID_ARGUMENT, details: 'prompt: must not be empty' }, 'model-router rejected the request: prompt: must not be empty', 200],
+    [{ code: GrpcStatus.RESOURCE_EXHAUSTED, details: 'busy' }, 'model-router failed: RESOURCE_EXHAUSTED: busy', 200],
+    [{ code: GrpcStatus.UNAVAILABLE, details: 'draining' }, 'model-router unavailable', 503],
+  ])('answering %j → %s (HTTP %i)', async (failWith, error, status) => {
     router.setBehaviour({ failWith });
-    await expectFailedRun(await orchestrator(), error);
+    await expectFailedRun(await orchestrator(), error, status);
   });
 
   it('an unknown model → NOT_FOUND with the router\'s message', async () => {

@@ -1,6 +1,7 @@
-import { describeIssues, LIMITS, WorkflowExecuteBody } from '@mcp/contracts';
+import { describeIssues, LIMITS, WorkflowExecuteBody, type WorkflowRun } from '@mcp/contracts';
 import { HttpError } from '@mcp/service-kit';
 import type { FastifyInstance } from 'fastify';
+import { MODEL_ROUTER_TIMEOUT_PREFIX, MODEL_ROUTER_UNAVAILABLE } from '../services/steps/model-inference.step';
 import { IdempotencyConflictError, RunStoreUnavailableError, type WorkflowService } from '../services/workflow.service';
 
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
@@ -18,6 +19,20 @@ function toHttpError(error: unknown): unknown {
   if (error instanceof RunStoreUnavailableError) return new HttpError(503, 'run store unavailable: the run cannot be recorded, try again later');
   if (error instanceof IdempotencyConflictError) return new HttpError(422, error.message);
   return error;
+}
+
+/**
+ * A run that failed because the model-router was down or too slow is an outage of a dependency, not
+ * a result: 503 (unavailable) or 504 (deadline passed), so that clients and load balancers retry,
+ * while the failed run stays recorded (its id is in `details`). Other failed runs answer 200.
+ */
+export function routerOutageStatus(run: WorkflowRun): 503 | 504 | undefined {
+  if (run.status !== 'failed') return undefined;
+  const failed = run.steps.find((step) => step.status === 'failed');
+  if (failed?.type !== 'model_inference' || failed.error === undefined) return undefined;
+  if (failed.error === MODEL_ROUTER_UNAVAILABLE) return 503;
+  if (failed.error.startsWith(MODEL_ROUTER_TIMEOUT_PREFIX)) return 504;
+  return undefined;
 }
 
 /** POST /workflows/execute and GET /workflows/runs/:id. */
@@ -38,6 +53,10 @@ export function registerWorkflowRoutes(app: FastifyInstance, service: WorkflowSe
     try {
       const { run, replayed } = await service.execute(parsed.data, key);
       if (replayed) void reply.header('idempotent-replayed', 'true');
+      const outage = routerOutageStatus(run);
+      if (outage !== undefined) {
+        throw new HttpError(outage, run.error ?? 'model-router unavailable', [`run ${run.run_id} is recorded as failed: GET /workflows/runs/${run.run_id}`]);
+      }
       return run;
     } catch (error) {
       throw toHttpError(error);

@@ -4,6 +4,9 @@ import { fillTemplate } from './template.util';
 import { StepError, type StepExecutor } from './step.types';
 
 const MAX_DETAIL_CHARS = 300;
+/** Step errors of a model-router outage; the route answers them 503 / 504 (see workflows.routes.ts). */
+export const MODEL_ROUTER_UNAVAILABLE = 'model-router unavailable';
+export const MODEL_ROUTER_TIMEOUT_PREFIX = 'model-router did not answer within ';
 
 function grpcCodeName(code: number): string {
   return (Object.entries(GrpcStatus).find(([, value]) => value === code)?.[0] as string | undefined) ?? `code ${code}`;
@@ -15,9 +18,9 @@ export function modelRouterError(error: unknown, deadlineMs: number): StepError 
   const detail = typeof details === 'string' && details !== '' ? details.slice(0, MAX_DETAIL_CHARS) : undefined;
   switch (code) {
     case GrpcStatus.UNAVAILABLE:
-      return new StepError('UNAVAILABLE', 'model-router unavailable');
+      return new StepError('UNAVAILABLE', MODEL_ROUTER_UNAVAILABLE);
     case GrpcStatus.DEADLINE_EXCEEDED:
-      return new StepError('DEADLINE_EXCEEDED', `model-router did not answer within ${deadlineMs} ms`);
+      return new StepError('DEADLINE_EXCEEDED', `${MODEL_ROUTER_TIMEOUT_PREFIX}${deadlineMs} ms`);
     case GrpcStatus.NOT_FOUND:
       return new StepError('NOT_FOUND', `model-router: ${detail ?? 'unknown model_type'}`);
     case GrpcStatus.INVALID_ARGUMENT:
