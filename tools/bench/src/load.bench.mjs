@@ -1,0 +1,483 @@
+#!/usr/bin/env node
+// What OpenTelemetry costs a service under load: bare Node vs our preload vs the stock
+// auto-instrumentation, each with 100 % sampling and with parentbased_traceidratio 0.1.
+// The server under test runs on CPU 0 (taskset), the load generator (this process) and a
+// discarding OTLP sink on CPU 1. Variants are interleaved round by round; every figure is reported
+// next to the ratio (or difference) to the bare run of the same round.
+//
+//   node tools/bench/src/load.bench.mjs [--rounds 5] [--duration 4] [--warmup 1]
+//        [--frameworks express,fastify,koa,grpc,socketio] [--variants bare,ours-100,ours-10,stock-100,stock-10]
+//        [--no-latency] [--export] [--export-only] [--smoke] [--json out.json] [--cpu-prof dir]
+//
+// Measures per framework and variant: requests/s at saturation (closed loop), server CPU µs per
+// request (process.cpuUsage over the window / requests served), p50/p99 latency at a fixed rate of
+// half the bare capacity of that round, and spans the sink received per request. --export measures
+// the export path alone: spans/s created vs received, and drops (SDK self-metric + the difference).
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import net from 'node:net';
+import { writeFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { cpus, totalmem, release } from 'node:os';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, '../../..');
+const require = createRequire(import.meta.url);
+const autocannon = require('autocannon');
+
+// ---- arguments ------------------------------------------------------------------------------
+const argv = process.argv.slice(2);
+const flag = (name) => argv.includes(name);
+const opt = (name, fallback) => {
+  const i = argv.indexOf(name);
+  return i === -1 ? fallback : argv[i + 1];
+};
+const smoke = flag('--smoke');
+const rounds = Number(opt('--rounds', smoke ? 1 : 5));
+const duration = Number(opt('--duration', smoke ? 1 : 4));
+const warmup = Number(opt('--warmup', smoke ? 0.3 : 1));
+const frameworks = opt('--frameworks', smoke ? 'express' : 'express,fastify,koa,grpc,socketio').split(',');
+const variantNames = opt('--variants', smoke ? 'bare,ours-100,stock-100' : 'bare,ours-100,ours-10,stock-100,stock-10').split(',');
+const latency = !flag('--no-latency') && !flag('--export-only');
+const exportTest = flag('--export') || flag('--export-only');
+const loadTest = !flag('--export-only');
+const connections = Number(opt('--connections', 64));
+// Off by default: pipelined requests make the generator cheaper but are not what clients send.
+const pipelining = Number(opt('--pipelining', 1));
+const jsonOut = opt('--json', undefined);
+const cpuProfDir = opt('--cpu-prof', undefined);
+
+const ours = join(root, 'libs/otel-bootstrap/dist/register.js');
+const stock = require.resolve('@opentelemetry/auto-instrumentations-node/register');
+const serverScript = join(here, 'fixtures/load-server.cjs');
+
+// ---- CPU placement --------------------------------------------------------------------------
+const pinned = spawnSync('taskset', ['-a', '-p', '-c', '1', String(process.pid)], { stdio: 'ignore' }).status === 0;
+const serverCommand = (args) => (pinned ? ['taskset', ['-c', '0', process.execPath, ...args]] : [process.execPath, args]);
+
+// ---- helpers --------------------------------------------------------------------------------
+const median = (xs) => {
+  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  if (s.length === 0) return NaN;
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const percentile = (sorted, p) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const progress = (text) => {
+  process.stderr.write(`\r\x1b[K${text}`);
+};
+
+function request(child, msg) {
+  return new Promise((resolveMsg) => {
+    const onMessage = (m) => {
+      if (m?.type === 'stats') {
+        child.off('message', onMessage);
+        resolveMsg(m);
+      }
+    };
+    child.on('message', onMessage);
+    child.send(msg);
+  });
+}
+
+// ---- the sink -------------------------------------------------------------------------------
+async function startSinkProcess() {
+  const child = spawn(process.execPath, [join(here, 'sink.mjs')], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+  const [line] = await once(child.stdout, 'data');
+  return { child, port: JSON.parse(String(line)).port };
+}
+
+// ---- variants -------------------------------------------------------------------------------
+function variantsFor(sinkPort) {
+  const otel = {
+    OTEL_SERVICE_NAME: 'bench',
+    OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${sinkPort}`,
+    OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+    // No cloud metadata probes in either preload: they would only add start-up noise.
+    OTEL_NODE_RESOURCE_DETECTORS: 'env,host,os,process,serviceinstance,container',
+    OTEL_LOG_LEVEL: 'error',
+  };
+  const ratio = { OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.1' };
+  const all = {
+    bare: { preload: [], env: {} },
+    'ours-100': { preload: ['--require', ours], env: otel },
+    'ours-10': { preload: ['--require', ours], env: { ...otel, ...ratio } },
+    'stock-100': { preload: ['--require', stock], env: otel },
+    'stock-10': { preload: ['--require', stock], env: { ...otel, ...ratio } },
+  };
+  return variantNames.map((name) => {
+    if (!all[name]) throw new Error(`unknown variant ${name} (known: ${Object.keys(all).join(', ')})`);
+    return { name, ...all[name] };
+  });
+}
+
+async function startServer(framework, variant, extraArgs = []) {
+  const env = { ...process.env };
+  for (const key of Object.keys(env)) if (key.startsWith('OTEL_')) delete env[key];
+  Object.assign(env, variant.env);
+  const [cmd, args] = serverCommand([...extraArgs, ...variant.preload, serverScript, framework]);
+  const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+  let err = '';
+  child.stderr.on('data', (d) => (err += d));
+  const port = await new Promise((resolvePort, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${framework}/${variant.name}: not ready in 30 s\n${err}`)), 30_000);
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      const line = out.split('\n').find((l) => l.startsWith('{"ready"'));
+      if (line) {
+        clearTimeout(timer);
+        resolvePort(JSON.parse(line).port);
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`${framework}/${variant.name}: exited with ${code}\n${err}`)));
+  });
+  return { child, port, stderr: () => err };
+}
+
+async function stopServer(server) {
+  if (server.child.exitCode !== null) return;
+  const exited = once(server.child, 'exit');
+  // SIGTERM lets the preloads flush what is queued, so the sink sees every exported span.
+  server.child.kill('SIGTERM');
+  const timer = setTimeout(() => server.child.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+// ---- load generators ------------------------------------------------------------------------
+/** Closed loop at saturation with autocannon (the fastest HTTP/1.1 client we have). */
+async function httpSaturate(port, seconds) {
+  const result = await autocannon({ url: `http://127.0.0.1:${port}/hello/world`, connections, pipelining, duration: seconds });
+  return { requests: result.requests.total, errors: result.errors + result.non2xx + result.timeouts };
+}
+
+/**
+ * A minimal keep-alive HTTP/1.1 client for the fixed-rate phase: 32 sockets, a pre-built request,
+ * a response is complete when its Content-Length body has arrived. autocannon's overallRate releases
+ * each connection's share of a second in a burst at the start of the second and records latency in
+ * whole milliseconds, and node:http costs too much CPU on the load core; here arrivals are spread
+ * per millisecond (open loop) and timed with performance.now().
+ */
+function httpCaller(port) {
+  const raw = Buffer.from(`GET /hello/world HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: keep-alive\r\n\r\n`);
+  const free = [];
+  const waiting = [];
+  const sockets = [];
+  const open = () => {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.setNoDelay(true);
+    let buf = '';
+    let done;
+    let fail;
+    socket.on('data', (chunk) => {
+      buf += chunk.toString('latin1');
+      const headerEnd = buf.indexOf('\r\n\r\n');
+      if (headerEnd === -1) return;
+      const m = /content-length: *(\d+)/i.exec(buf.slice(0, headerEnd));
+      const total = headerEnd + 4 + (m ? Number(m[1]) : 0);
+      if (buf.length < total) return;
+      const ok = buf.startsWith('HTTP/1.1 200');
+      buf = buf.slice(total);
+      const d = done;
+      const f = fail;
+      done = fail = undefined;
+      release(socket);
+      if (ok) d?.();
+      else f?.(new Error('non-200'));
+    });
+    socket.on('error', (e) => fail?.(e));
+    socket.send = (resolveCall, rejectCall) => {
+      done = resolveCall;
+      fail = rejectCall;
+      socket.write(raw);
+    };
+    sockets.push(socket);
+    return socket;
+  };
+  const release = (socket) => {
+    const next = waiting.shift();
+    if (next) socket.send(...next);
+    else free.push(socket);
+  };
+  for (let i = 0; i < 32; i++) free.push(open());
+  const call = () =>
+    new Promise((res, rej) => {
+      const socket = free.pop();
+      if (socket) socket.send(res, rej);
+      else waiting.push([res, rej]);
+    });
+  return { call, close: () => sockets.forEach((s) => s.destroy()) };
+}
+
+function grpcClient(port) {
+  const grpc = require('@grpc/grpc-js');
+  const loader = require('@grpc/proto-loader');
+  const def = grpc.loadPackageDefinition(loader.loadSync(join(here, 'fixtures/bench.proto')));
+  const client = new def.bench.Greeter(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+  return {
+    call: () => new Promise((res, rej) => client.Hello({ name: 'world' }, (e, r) => (e ? rej(e) : res(r)))),
+    close: () => client.close(),
+  };
+}
+
+async function socketClients(port, n) {
+  const { io } = require('socket.io-client');
+  const sockets = [];
+  for (let i = 0; i < n; i++) {
+    const s = io(`http://127.0.0.1:${port}`, { transports: ['websocket'], forceNew: true });
+    await once(s, 'connect');
+    sockets.push(s);
+  }
+  let next = 0;
+  return {
+    call: () => sockets[next++ % sockets.length].emitWithAck('hello', 'world'),
+    close: () => sockets.forEach((s) => s.close()),
+  };
+}
+
+/** Closed loop (concurrency workers) or open loop at `rate`/s, for a call() returning a promise. */
+async function callLoad(call, seconds, { concurrency = 32, rate } = {}) {
+  const latencies = [];
+  let requests = 0;
+  let errors = 0;
+  const end = performance.now() + seconds * 1000;
+  const one = async () => {
+    const t0 = performance.now();
+    try {
+      await call();
+      requests++;
+      if (rate) latencies.push(performance.now() - t0);
+    } catch {
+      errors++;
+    }
+  };
+  if (!rate) {
+    await Promise.all(Array.from({ length: concurrency }, async () => { while (performance.now() < end) await one(); }));
+  } else {
+    const start = performance.now();
+    const inflight = new Set();
+    let sent = 0;
+    while (performance.now() < end) {
+      const due = Math.floor(((performance.now() - start) / 1000) * rate);
+      for (; sent < due; sent++) {
+        const p = one();
+        inflight.add(p);
+        p.finally(() => inflight.delete(p));
+      }
+      await sleep(1);
+    }
+    await Promise.all(inflight);
+  }
+  latencies.sort((a, b) => a - b);
+  return { requests, errors, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+}
+
+async function loadFor(framework, port) {
+  if (framework === 'grpc') {
+    const c = grpcClient(port);
+    return { run: (s, rate) => callLoad(c.call, s, { concurrency: 32, rate }), close: c.close };
+  }
+  if (framework === 'socketio') {
+    const c = await socketClients(port, 16);
+    return { run: (s, rate) => callLoad(c.call, s, { concurrency: 32, rate }), close: c.close };
+  }
+  const c = httpCaller(port);
+  return { run: (s, rate) => (rate ? callLoad(c.call, s, { rate }) : httpSaturate(port, s)), close: c.close };
+}
+
+// ---- one measurement ------------------------------------------------------------------------
+async function measure(framework, variant, halfRate, sink, tag) {
+  await request(sink, 'reset');
+  const server = await startServer(framework, variant, cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : []);
+  const load = await loadFor(framework, server.port);
+  try {
+    progress(`${tag} ${framework} ${variant.name}: warm-up`);
+    if (warmup > 0) await load.run(warmup);
+    const s0 = await request(server.child, 'stats');
+    const t0 = performance.now();
+    progress(`${tag} ${framework} ${variant.name}: saturation ${duration} s`);
+    const sat = await load.run(duration);
+    const elapsed = (performance.now() - t0) / 1000;
+    const s1 = await request(server.child, 'stats');
+    const served = s1.served - s0.served;
+    const row = { rps: served / elapsed, cpuUsPerReq: (s1.cpuUs - s0.cpuUs) / served, errors: sat.errors, rssMb: s1.rss / 2 ** 20 };
+    const rate = halfRate ?? row.rps / 2;
+    if (latency) {
+      const latSeconds = smoke ? 0.5 : duration;
+      progress(`${tag} ${framework} ${variant.name}: ${Math.round(rate)}/s for ${latSeconds} s`);
+      const lat = await load.run(latSeconds, rate);
+      Object.assign(row, { rate, p50: lat.p50, p99: lat.p99, latErrors: lat.errors });
+    }
+    const s2 = await request(server.child, 'stats');
+    load.close();
+    await stopServer(server);
+    await sleep(100);
+    const sinkStats = await request(sink, 'stats');
+    row.spansPerReq = sinkStats.spans / s2.served;
+    return row;
+  } catch (error) {
+    load.close();
+    await stopServer(server);
+    throw new Error(`${framework}/${variant.name}: ${error.message}\n${server.stderr()}`);
+  }
+}
+
+// ---- the export path ------------------------------------------------------------------------
+async function exportPath(sinkPort, sink) {
+  const rates = smoke ? [2000] : (opt('--export-rates', '5000,10000,20000,40000')).split(',').map(Number);
+  const seconds = smoke ? 1 : Number(opt('--export-seconds', 5));
+  const base = variantsFor(sinkPort).filter((v) => v.name !== 'bare' && v.name.endsWith('-100'));
+  const env = {
+    OTEL_NODE_EXPERIMENTAL_SDK_METRICS: 'true',
+    OTEL_EXPORTER_OTLP_METRICS_PROTOCOL: 'http/json',
+    OTEL_METRIC_EXPORT_INTERVAL: '1000',
+  };
+  const rows = [];
+  for (let r = 0; r < (smoke ? 1 : Math.min(rounds, 3)); r++) {
+    for (const rate of rates) {
+      for (const v of base) {
+        progress(`export path, round ${r + 1}: ${v.name} at ${rate} spans/s`);
+        await request(sink, 'reset');
+        const variant = { ...v, env: { ...v.env, ...env } };
+        const eenv = { ...process.env };
+        for (const key of Object.keys(eenv)) if (key.startsWith('OTEL_')) delete eenv[key];
+        Object.assign(eenv, variant.env);
+        const [cmd, args] = serverCommand([...variant.preload, join(here, 'fixtures/span-generator.cjs'), String(rate), String(seconds)]);
+        const child = spawn(cmd, args, { env: eenv, stdio: ['ignore', 'pipe', 'pipe'] });
+        let out = '';
+        let err = '';
+        child.stdout.on('data', (d) => (out += d));
+        child.stderr.on('data', (d) => (err += d));
+        const [code] = await once(child, 'exit');
+        await sleep(200);
+        const s = await request(sink, 'stats');
+        const line = out.split('\n').find((l) => l.startsWith('{'));
+        if (code !== 0 || !line) throw new Error(`span generator ${v.name}: exit ${code}\n${err}`);
+        const gen = JSON.parse(line);
+        rows.push({
+          round: r + 1,
+          variant: v.name,
+          target: rate,
+          created: gen.created,
+          createdPerS: gen.created / gen.seconds,
+          received: s.spans,
+          dropped: gen.created - s.spans,
+          queueFull: s.selfMetricsSeen ? s.queueFullDrops : undefined,
+        });
+      }
+    }
+  }
+  return rows;
+}
+
+// ---- run ------------------------------------------------------------------------------------
+const started = new Date();
+const loadAtStart = loadavg();
+const { child: sink, port: sinkPort } = await startSinkProcess();
+const variants = variantsFor(sinkPort);
+const results = {}; // framework -> variant -> [rows per round]
+let exportRows = [];
+try {
+  if (loadTest) {
+    const total = rounds * frameworks.length * variants.length;
+    let done = 0;
+    for (let r = 0; r < rounds; r++) {
+      for (const fw of frameworks) {
+        results[fw] ??= Object.fromEntries(variants.map((v) => [v.name, []]));
+        // Bare first (its capacity sets the fixed rate of the round), the others rotated by round.
+        const others = variants.filter((v) => v.name !== 'bare');
+        const rotated = others.map((_, i) => others[(i + r) % others.length]);
+        const order = [...variants.filter((v) => v.name === 'bare'), ...rotated];
+        let halfRate;
+        for (const v of order) {
+          done++;
+          const row = await measure(fw, v, halfRate, sink, `[${done}/${total}] round ${r + 1}/${rounds}`);
+          if (v.name === 'bare') halfRate = row.rps / 2;
+          results[fw][v.name][r] = row;
+        }
+      }
+    }
+  }
+  exportRows = exportTest ? await exportPath(sinkPort, sink) : [];
+} finally {
+  sink.disconnect();
+  sink.kill();
+}
+progress('');
+process.stderr.write('\r\x1b[K');
+
+// ---- report ---------------------------------------------------------------------------------
+const f = (x, d = 0) => (Number.isFinite(x) ? x.toFixed(d) : '–');
+const signed = (x, d = 0) => (Number.isFinite(x) ? `${x >= 0 ? '+' : ''}${x.toFixed(d)}` : '–');
+const lines = [];
+const versions = (name) => {
+  try {
+    return JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8')).version;
+  } catch {
+    return '?';
+  }
+};
+lines.push(
+  `${started.toISOString()} · ${cpus().length} × ${cpus()[0]?.model.trim()} · ${(totalmem() / 2 ** 30).toFixed(0)} GiB · Linux ${release()} · Node ${process.version} · ` +
+    `sdk-trace ${versions('@opentelemetry/sdk-trace')} · instrumentation-http ${versions('@opentelemetry/instrumentation-http')} · stock auto-instrumentations-node ${versions('@opentelemetry/auto-instrumentations-node')} · ` +
+    `autocannon ${versions('autocannon')} · load average at start ${loadAtStart.map((x) => x.toFixed(2)).join(' ')}, at end ${loadavg().map((x) => x.toFixed(2)).join(' ')} · ${rounds} round(s) × ${duration} s · ${connections} connections · server ${pinned ? 'on CPU 0, load + sink on CPU 1 (taskset)' : 'NOT pinned (taskset unavailable)'}`,
+  '',
+);
+const summary = {};
+for (const [fw, byVariant] of Object.entries(results)) {
+  const bare = byVariant.bare ?? [];
+  lines.push(`### ${fw}`, '');
+  lines.push(
+    '| variant | req/s (median) | kept vs bare (median of per-round ratios) | per-round ratios | server CPU µs/req | extra CPU µs/req (median Δ) | p50 / p99 ms at ½ bare rate | added p99 ms (median Δ) | spans exported / req |',
+    '| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |',
+  );
+  summary[fw] = {};
+  for (const [name, rows] of Object.entries(byVariant)) {
+    const ratios = rows.map((row, i) => row.rps / bare[i]?.rps);
+    const extraCpu = rows.map((row, i) => row.cpuUsPerReq - bare[i]?.cpuUsPerReq);
+    const addedP99 = rows.map((row, i) => row.p99 - bare[i]?.p99);
+    const s = {
+      rps: median(rows.map((x) => x.rps)),
+      ratio: median(ratios),
+      ratios,
+      cpuUsPerReq: median(rows.map((x) => x.cpuUsPerReq)),
+      extraCpuUs: median(extraCpu),
+      p50: median(rows.map((x) => x.p50)),
+      p99: median(rows.map((x) => x.p99)),
+      addedP99: median(addedP99),
+      spansPerReq: median(rows.map((x) => x.spansPerReq)),
+      errors: rows.reduce((a, x) => a + (x.errors ?? 0) + (x.latErrors ?? 0), 0),
+    };
+    summary[fw][name] = s;
+    const isBare = name === 'bare';
+    lines.push(
+      `| ${name} | ${f(s.rps)} | ${isBare ? '1' : f(s.ratio, 2)} | ${isBare ? '' : ratios.map((x) => f(x, 2)).join(' ')} | ${f(s.cpuUsPerReq, 1)} | ${isBare ? 'baseline' : signed(s.extraCpuUs, 1)} | ${latency ? `${f(s.p50, 2)} / ${f(s.p99, 2)}` : '–'} | ${isBare || !latency ? '' : signed(s.addedP99, 2)} | ${f(s.spansPerReq, 2)} |${s.errors ? ` ${s.errors} errors` : ''}`,
+    );
+  }
+  lines.push('');
+}
+if (exportRows.length) {
+  lines.push('### export path (spans created by a generator on CPU 0, counted by the sink)', '');
+  lines.push('| variant | target spans/s | created/s (median) | received / created (median) | dropped (min–max over rounds) | SDK self-metric queue_full (max) |', '| --- | ---: | ---: | ---: | ---: | ---: |');
+  const keys = [...new Set(exportRows.map((x) => `${x.variant}|${x.target}`))];
+  for (const key of keys) {
+    const rows = exportRows.filter((x) => `${x.variant}|${x.target}` === key);
+    const dropped = rows.map((x) => x.dropped);
+    const qf = rows.map((x) => x.queueFull).filter((x) => x !== undefined);
+    lines.push(
+      `| ${rows[0].variant} | ${rows[0].target} | ${f(median(rows.map((x) => x.createdPerS)))} | ${f(median(rows.map((x) => x.received / x.created)), 4)} | ${Math.min(...dropped)}–${Math.max(...dropped)} | ${qf.length ? Math.max(...qf) : 'n/a'} |`,
+    );
+  }
+  lines.push('');
+}
+process.stdout.write(lines.join('\n') + '\n');
+if (jsonOut) {
+  mkdirSync(dirname(resolve(jsonOut)), { recursive: true });
+  writeFileSync(jsonOut, JSON.stringify({ started, rounds, duration, results, summary, exportRows }, null, 2));
+}
+process.exit(0);
