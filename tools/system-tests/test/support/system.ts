@@ -95,7 +95,15 @@ export async function startSystem(suffix: string, options: SystemOptions = {}): 
     ...common,
     serviceName: 'frontend',
     readyTimeoutMs: 30_000,
-    env: { ...common.env, MODEL_ROUTER_ADDRESS: `127.0.0.1:${modelRouter.port}`, WORKFLOW_ORCHESTRATOR_URL: orchestrator.url, SYSTEM_TEST_SUFFIX: suffix, ...per.frontend },
+    env: {
+      ...common.env,
+      MODEL_ROUTER_ADDRESS: `127.0.0.1:${modelRouter.port}`,
+      WORKFLOW_ORCHESTRATOR_URL: orchestrator.url,
+      // Where the web page's Socket.IO client finds the hub (GET /config.json).
+      COLLABORATION_HUB_URL: hub.url,
+      SYSTEM_TEST_SUFFIX: suffix,
+      ...per.frontend,
+    },
   });
   return {
     receiver,
