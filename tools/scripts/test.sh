@@ -8,6 +8,13 @@ cd "$root"
 bash tools/scripts/setup.sh
 source tools/scripts/ensure-node.sh
 bash tools/scripts/services.sh
+# The web page's end-to-end tests (tools/system-tests/test/web.e2e.test.ts) drive Debian's Chromium.
+if [ ! -x /usr/bin/chromium ]; then
+  echo "test.sh: installing chromium for the browser tests"
+  sudo_=""; [ "$(id -u)" -eq 0 ] || sudo_="sudo"
+  $sudo_ apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_ apt-get install -y -qq chromium
+fi
 export NX_DAEMON=false NX_NO_CLOUD=true
 npx nx sync:check
 rm -f {apps,libs,tools}/*/test-results/vitest.json

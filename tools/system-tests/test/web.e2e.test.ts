@@ -3,7 +3,7 @@
  * playwright-core) against the whole system as real processes, exporting to one OTLP receiver.
  * The page's own spans reach the receiver through the frontend's OTLP proxy.
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
@@ -53,6 +53,7 @@ async function traceSpans(traceId: string, until: (spans: ReceivedSpan[]) => boo
 const traceIdOn = async (page: Page, scope: string) => (await page.locator(`${scope} .trace-id`).first().textContent())?.trim() ?? '';
 
 beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: tools/scripts/test.sh installs it (apt-get install chromium)`);
   mkdirSync(SCREENSHOTS, { recursive: true });
   system = await startSystem(`web_${run}`, { serviceEnv: { frontend: { WEB_JAEGER_URL: JAEGER } } });
   // Playwright gives every launch a new, empty profile directory (its own --user-data-dir).
