@@ -76,7 +76,7 @@ describe('the web page in headless Chromium', () => {
 
   it('lists the models, sends a prompt and shows the answer, tokens, cached and the trace with its Jaeger link', async () => {
     const page = await openPage();
-    const models = await page.locator('#model option').evaluateAll((options) => options.map((o) => (o as HTMLOptionElement).value));
+    const models = await page.locator('#model option').evaluateAll((options) => options.map((o) => (o as unknown as { value: string }).value));
     expect(models).toEqual(expect.arrayContaining(['stub-small', 'stub-medium', 'stub-large']));
     await screenshot(page, '01-page-loaded');
 
@@ -96,7 +96,7 @@ describe('the web page in headless Chromium', () => {
 
     // The same prompt again: from the cache.
     await page.click('#send-prompt');
-    await page.waitForFunction(() => /Cached\s*yes/.test(document.querySelector('#prompt-result dl.facts')?.textContent ?? ''), undefined, { timeout: 20_000 });
+    await expect.poll(() => page.locator('#prompt-result dl.facts').innerText(), { timeout: 20_000 }).toMatch(/Cached\s+yes/);
     await screenshot(page, '03-prompt-cached');
   });
 
@@ -136,7 +136,7 @@ describe('the web page in headless Chromium', () => {
       await page.click('#join-session');
       await page.waitForSelector('#session-status[data-joined="true"]', { timeout: 15_000 });
     }
-    await ada.waitForFunction(() => document.querySelectorAll('#participants li').length === 2, undefined, { timeout: 15_000 });
+    await expect.poll(() => ada.locator('#participants li').count(), { timeout: 15_000 }).toBe(2);
     expect(await ada.locator('#participants li').allTextContents()).toEqual(expect.arrayContaining(['ada', 'grace']));
 
     await grace.fill('#message-text', 'ready when you are');
