@@ -115,7 +115,7 @@ export interface RedisChild {
   stop(): Promise<void>;
 }
 
-export async function redisChild(): Promise<RedisChild> {
+export async function redisChild(options: { password?: string } = {}): Promise<RedisChild> {
   const port = await freePort();
   let child: ChildProcess | undefined;
   const ping = (): Promise<boolean> =>
@@ -125,7 +125,8 @@ export async function redisChild(): Promise<RedisChild> {
       socket.once('connect', () => socket.write('PING\r\n'));
       socket.once('data', (data) => {
         socket.destroy();
-        resolve(data.toString().startsWith('+PONG'));
+        // With requirepass, an unauthenticated PING answers NOAUTH: the server is up all the same.
+        resolve(data.toString().startsWith('+PONG') || data.toString().startsWith('-NOAUTH'));
       });
       socket.once('error', () => resolve(false));
       socket.once('timeout', () => {
@@ -135,10 +136,10 @@ export async function redisChild(): Promise<RedisChild> {
     });
   return {
     port,
-    url: `redis://127.0.0.1:${port}`,
+    url: options.password ? `redis://:${encodeURIComponent(options.password)}@127.0.0.1:${port}` : `redis://127.0.0.1:${port}`,
     async start() {
       if (child) return;
-      child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no'], { stdio: 'ignore' });
+      child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', ...(options.password ? ['--requirepass', options.password] : [])], { stdio: 'ignore' });
       for (let i = 0; i < 100; i += 1) {
         if (await ping()) return;
         await sleep(50);
