@@ -86,7 +86,7 @@ it('keeps every usage row while PostgreSQL is down and writes it once it is back
   for (let i = 0; i < OUTBOX + 5; i += 1) fill.push(await route(`fill ${i}`));
   const accepted = fill.filter((f) => f.status === 200);
   const refused = fill.filter((f) => f.status === 503);
-  await system.receiver.waitForSpans({ service: 'frontend', kind: 'SERVER' }, { count: 1 });
+  await system.receiver.waitForSpans({ serviceName: 'frontend', kind: 'SERVER' }, { count: 1 });
   const refusedTraces = new Set(refused.map((r) => r.traceId));
   const work = await pollUntil(() => {
     const spans = system.receiver.spans().filter((s) => refusedTraces.has(s.traceId));
