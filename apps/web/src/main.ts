@@ -194,8 +194,9 @@ async function main(): Promise<void> {
     }
     void busy($<HTMLButtonElement>('join-session'), 'Joining…', async () => {
       try {
-        showParticipants(await session.join(sessionId, userId));
-        sessionStatus.textContent = `In session “${sessionId}” as ${userId}.`;
+        const joined = await session.join(sessionId, userId);
+        showParticipants(joined.participants);
+        sessionStatus.replaceChildren(`In session “${sessionId}” as ${userId}. `, traceElement(config.jaegerUrl, joined.traceId));
         sessionStatus.dataset['joined'] = 'true';
         setJoined(true);
       } catch (error) {

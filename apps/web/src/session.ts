@@ -53,8 +53,8 @@ export class SessionClient {
     return this.joined?.user_id;
   }
 
-  /** Connects (once) and joins; resolves with the participants, rejects with the hub's message. */
-  join(sessionId: string, userId: string): Promise<Participant[]> {
+  /** Connects (once) and joins; resolves with the participants and the join's trace id, rejects with the hub's message. */
+  join(sessionId: string, userId: string): Promise<{ participants: Participant[]; traceId: string }> {
     const span = tracer.startSpan('join session', { kind: SpanKind.INTERNAL });
     const ctx = trace.setSpan(context.active(), span);
     return context.with(ctx, async () => {
@@ -71,7 +71,7 @@ export class SessionClient {
         const ack = await context.with(ctx, () => this.send<{ participants: Participant[] }>(EVENTS.sessionJoin, { session_id: sessionId, user_id: userId }));
         this.joined = { session_id: sessionId, user_id: userId };
         span.end();
-        return ack.participants;
+        return { participants: ack.participants, traceId: span.spanContext().traceId };
       } catch (error) {
         return fail(span, error);
       }

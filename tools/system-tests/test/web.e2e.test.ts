@@ -143,6 +143,16 @@ describe('the web page in headless Chromium', () => {
     await grace.click('#send-message');
     await ada.waitForSelector('#messages li:has-text("ready when you are")', { timeout: 15_000 });
 
+    // Joining is traced too: the browser's send span is the parent of the hub's process span.
+    const joinTraceId = await traceIdOn(ada, '#session-status');
+    expect(joinTraceId).toMatch(/^[0-9a-f]{32}$/);
+    const joinSpans = await traceSpans(
+      joinTraceId,
+      (ss) => checkParentChild(ss, { serviceName: 'web', name: 'join session' }, { serviceName: 'collaboration-hub', kind: 'CONSUMER', name: 'process session:join' }, { direct: false }).ok,
+      'join from the browser to the hub',
+    );
+    assertParentChild(joinSpans, { serviceName: 'web', kind: 'PRODUCER', name: 'send session:join' }, { serviceName: 'collaboration-hub', kind: 'CONSUMER', name: 'process session:join' });
+
     // The default workflow (model_inference, then data_processing) plus an external_api-free third step.
     await ada.selectOption('#new-step-type', 'data_processing');
     await ada.click('#add-step');
