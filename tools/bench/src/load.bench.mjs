@@ -7,7 +7,8 @@
 //
 //   node tools/bench/src/load.bench.mjs [--rounds 5] [--duration 4] [--warmup 1]
 //        [--frameworks express,fastify,koa,grpc,socketio] [--variants bare,ours-100,ours-10,stock-100,stock-10]
-//        [--no-latency] [--export] [--export-only] [--smoke] [--json out.json] [--cpu-prof dir]
+//        [--no-latency] [--env K=V,K=V] [--export] [--export-rates 5000,10000] [--export-seconds 5]
+//        [--export-only] [--smoke] [--json out.json] [--cpu-prof dir]
 //
 // Measures per framework and variant: requests/s at saturation (closed loop), server CPU µs per
 // request (process.cpuUsage over the window / requests served), p50/p99 latency at a fixed rate of
@@ -101,6 +102,15 @@ function variantsFor(sinkPort) {
     OTEL_NODE_RESOURCE_DETECTORS: 'env,host,os,process,serviceinstance,container',
     OTEL_LOG_LEVEL: 'error',
   };
+  // A/B runs of a change, interleaved like everything else: `--env K=V,K=V` applies settings only to
+  // the variants whose name ends in "+" (ours-100+, stock-10+, ...), and `--before DIR` adds
+  // before-100 / before-10 that preload DIR/register.js (a copy of an earlier build).
+  const extra = {};
+  for (const pair of (opt('--env', '') || '').split(',').filter(Boolean)) {
+    const eq = pair.indexOf('=');
+    extra[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  const before = opt('--before', undefined);
   const ratio = { OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.1' };
   const all = {
     bare: { preload: [], env: {} },
@@ -109,6 +119,11 @@ function variantsFor(sinkPort) {
     'stock-100': { preload: ['--require', stock], env: otel },
     'stock-10': { preload: ['--require', stock], env: { ...otel, ...ratio } },
   };
+  if (before) {
+    all['before-100'] = { preload: ['--require', resolve(before, 'register.js')], env: otel };
+    all['before-10'] = { preload: ['--require', resolve(before, 'register.js')], env: { ...otel, ...ratio } };
+  }
+  for (const [name, v] of Object.entries(all)) if (name !== 'bare') all[`${name}+`] = { ...v, env: { ...v.env, ...extra } };
   return variantNames.map((name) => {
     if (!all[name]) throw new Error(`unknown variant ${name} (known: ${Object.keys(all).join(', ')})`);
     return { name, ...all[name] };
@@ -331,7 +346,7 @@ async function measure(framework, variant, halfRate, sink, tag) {
 async function exportPath(sinkPort, sink) {
   const rates = smoke ? [2000] : (opt('--export-rates', '5000,10000,20000,40000')).split(',').map(Number);
   const seconds = smoke ? 1 : Number(opt('--export-seconds', 5));
-  const base = variantsFor(sinkPort).filter((v) => v.name !== 'bare' && v.name.endsWith('-100'));
+  const base = variantsFor(sinkPort).filter((v) => v.name !== 'bare' && !/-10\+?$/.test(v.name));
   const env = {
     OTEL_NODE_EXPERIMENTAL_SDK_METRICS: 'true',
     OTEL_EXPORTER_OTLP_METRICS_PROTOCOL: 'http/json',
