@@ -21,12 +21,23 @@ describe('app images: apps/<app>/Dockerfile', () => {
   it('the four Dockerfiles differ only in the app name, port, description and health target', () => {
     const normalise = (app: (typeof APPS)[number]) =>
       readRepoFile('apps', app.name, 'Dockerfile')
+        // The frontend alone also builds the web page it serves (checked on its own below).
+        .replace(/^# ---- frontend only:[\s\S]*?^# ---- end frontend only\n/m, '')
         .replaceAll(app.health, '<health>')
         .replaceAll(app.name, '<app>')
         .replaceAll(String(app.port), '<port>')
         .replace(/^# The image of @mcp\/<app> \(.*\)\.$/m, '# The image of @mcp/<app> (<what>).');
     const [first, ...rest] = APPS.map(normalise);
     for (const other of rest) expect(other).toBe(first);
+  });
+
+  it('the frontend image builds the web page into /app/apps/web/dist, where the frontend serves it from', () => {
+    const frontend = readRepoFile('apps', 'frontend', 'Dockerfile');
+    const block = /^# ---- frontend only:[\s\S]*?^# ---- end frontend only$/m.exec(frontend)?.[0] ?? '';
+    expect(block).toMatch(/^COPY apps\/web \.\/apps\/web$/m);
+    expect(block).toMatch(/vite build/);
+    expect(block).toMatch(/cp -r dist \/out\/apps\/web\/dist/);
+    for (const app of APPS.filter((a) => a.name !== 'frontend')) expect(readRepoFile('apps', app.name, 'Dockerfile')).not.toMatch(/frontend only/);
   });
 
   it('the Collector image adds only a pinned static busybox for the compose healthcheck', () => {
