@@ -42,6 +42,8 @@ interface Sent {
   kind: Kind;
   detail: string;
   afterSigterm: boolean;
+  /** Sent before SIGTERM, answered after it: in flight while the service drained. */
+  drained: boolean;
 }
 
 interface LoadReport {
@@ -72,7 +74,7 @@ async function sigtermUnderLoad(
       const { traceId, traceparent } = newTrace();
       const afterSigterm = sigtermSent;
       const result = await send((counter += 1), traceparent);
-      sent.push({ traceId, afterSigterm, ...result });
+      sent.push({ traceId, afterSigterm, drained: !afterSigterm && sigtermSent, ...result });
       if (result.kind === 'ok') ok += 1;
       refusedInARow = result.kind === 'refused' ? refusedInARow + 1 : 0;
       if (!sigtermSent && ok >= SIGTERM_AFTER) {
@@ -129,6 +131,7 @@ function assertReport(name: string, report: LoadReport): string {
   const refused = report.sent.filter((s) => s.kind === 'refused' && !report.spanTraceIds.has(s.traceId));
   const rejected = report.sent.filter((s) => s.kind === 'rejected');
   const okAfter = ok.filter((s) => s.afterSigterm);
+  const okDrained = ok.filter((s) => s.drained);
   const missingSpans = ok.filter((s) => !report.spanTraceIds.has(s.traceId));
   // A request rejected while draining must not have run: no span of the service's own work in its trace.
   const workSpans = new Set(system.receiver.spans().filter((s) => /workflow_execution|model_inference|relay|emit/i.test(s.name)).map((s) => s.traceId));
@@ -136,7 +139,7 @@ function assertReport(name: string, report: LoadReport): string {
   const firstNotReady = report.readiness.findIndex((r) => r !== '200');
   const readyAgain = firstNotReady === -1 ? [] : report.readiness.slice(firstNotReady).filter((r) => r === '200');
   const figure =
-    `${name}: sent ${report.sent.length}, completed ${ok.length} (${okAfter.length} sent after SIGTERM), refused ${refused.length}, ` +
+    `${name}: sent ${report.sent.length}, completed ${ok.length} (${okDrained.length} of them in flight at SIGTERM and drained, ${okAfter.length} sent after SIGTERM), refused ${refused.length}, ` +
     `rejected-while-draining ${rejected.length}, failed ${failed.length}; server spans received for completed ${ok.length - missingSpans.length}/${ok.length}; ` +
     `exit ${JSON.stringify(report.exit)}; readiness after SIGTERM ${summarise(report.readiness)}`;
   console.log(`[RELIABILITY] scenario 4 ${figure}`);
