@@ -183,9 +183,11 @@ export function createRouteService(options: RouteServiceOptions): RouteService {
         answer = lookup.answer;
         routerTracer.recordCacheHit(input.model_type);
       } else {
-        // A bypassed lookup is not a miss: mcp_model_cache_misses_total counts what the cache did not have.
-        if (!lookup.bypassed) routerTracer.recordCacheMiss(input.model_type);
         answer = await callModelRouter(input);
+        // A bypassed lookup is not a miss: mcp_model_cache_misses_total counts what the cache did not
+        // have. Counted once the router answered, so a model name it rejects (NOT_FOUND) never becomes
+        // a value of the model attribute (a flood of invented names would otherwise fill its bound).
+        if (!lookup.bypassed) routerTracer.recordCacheMiss(input.model_type);
         if (!lookup.bypassed) await writeCache(key, answer, span);
       }
       span?.setAttributes({ [ATTR_MCP_CACHE_HIT]: cached, [ATTR_MCP_TOKENS_USED]: answer.tokens_used });
