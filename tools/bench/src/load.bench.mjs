@@ -320,7 +320,7 @@ async function measure(framework, variant, halfRate, sink, tag) {
     const elapsed = (performance.now() - t0) / 1000;
     const s1 = await request(server.child, 'stats');
     const served = s1.served - s0.served;
-    const row = { rps: served / elapsed, cpuUsPerReq: (s1.cpuUs - s0.cpuUs) / served, errors: sat.errors, rssMb: s1.rss / 2 ** 20 };
+    const row = { rps: served / elapsed, cpuUsPerReq: (s1.cpuUs - s0.cpuUs) / served, mainThreadUsPerReq: (s1.mainThreadCpuUs - s0.mainThreadCpuUs) / served, errors: sat.errors, rssMb: s1.rss / 2 ** 20 };
     const rate = halfRate ?? row.rps / 2;
     if (latency) {
       const latSeconds = smoke ? 0.5 : duration;
