@@ -99,7 +99,11 @@ function startSdk(config: ResolvedConfig): TelemetryHandle {
       shutdown: () =>
         (stopped ??= (async () => {
           for (const instrumentation of instrumentations) instrumentation.disable();
-          await withDeadline(Promise.all(running.map((p) => p.shutdown())), config.shutdownTimeoutMs, 'telemetry shutdown');
+          // Spans and logs first, metrics last: the final metric export then also counts what the
+          // last span and log flushes did (SDK self-metrics), all within the one deadline.
+          const lastMetrics = async () => meterProvider?.shutdown();
+          const ordered = Promise.all([tracerProvider?.shutdown(), loggerProvider?.shutdown()]).then(lastMetrics, lastMetrics);
+          await withDeadline(ordered, config.shutdownTimeoutMs, 'telemetry shutdown');
         })()),
     };
     // A script that simply runs out of work would otherwise exit with its last batch still queued
@@ -259,7 +263,14 @@ function createTracerProvider(config: ResolvedConfig, resource: import('@opentel
     );
   }
   if (spanProcessors.length === 0) return undefined;
-  return new t.TracerProvider({ resource, sampler: createSampler(config), spanProcessors, spanLimits: spanLimitsFromEnv() });
+  return new t.TracerProvider({
+    resource,
+    sampler: createSampler(config),
+    spanProcessors,
+    spanLimits: spanLimitsFromEnv(),
+    // SDK self-metrics (spans started, live, processed, dropped) when OTEL_NODE_EXPERIMENTAL_SDK_METRICS is on.
+    ...(selfMetrics && { meterProvider: selfMetrics }),
+  });
 }
 
 function createMeterProvider(config: ResolvedConfig, resource: import('@opentelemetry/resources').Resource): MeterProvider | undefined {
@@ -316,7 +327,7 @@ function createLoggerProvider(config: ResolvedConfig, resource: import('@opentel
     );
   }
   if (processors.length === 0) return undefined;
-  return new l.LoggerProvider({ resource, processors });
+  return new l.LoggerProvider({ resource, processors, ...(selfMetrics && { meterProvider: selfMetrics }) });
 }
 
 /**
