@@ -30,7 +30,7 @@ export const ConfigSchema = z.object({
   /** gRPC port; 0 binds a free one (the bound port is logged). */
   PORT: env.port(50051),
   /** Interface to bind; 0.0.0.0 in containers, 127.0.0.1 in tests. */
-  HOST: z.preprocess(unsetIfEmpty, z.string().default('0.0.0.0')),
+  HOST: env.string('0.0.0.0'),
   LOG_LEVEL: env.logLevel(),
   /** Multiplies every model's simulated latency (base + per token); 0 answers at once. */
   MODEL_LATENCY_SCALE: nonNegativeNumber(1, 1000),
