@@ -4,9 +4,6 @@ import { parseAllowlistEntry, type AllowlistEntry } from './services/allowlist';
 
 const DEFAULT_INTERNAL_SECRET = 'dev-secret';
 
-/** env.string with a fallback, typed as always set. */
-const text = (fallback: string) => env.string(fallback).transform((value) => value ?? fallback);
-
 /** An optional http(s) URL with a default, without a trailing slash. */
 const baseUrl = (fallback: string) => env.url(['http', 'https']).transform((value) => (value ?? fallback).replace(/\/+$/, ''));
 
@@ -23,7 +20,7 @@ const allowlist = env.list().transform((entries, ctx): AllowlistEntry[] => {
 /** The orchestrator's whole environment, parsed once at start (main.ts); nothing else reads process.env. */
 export const ConfigSchema = z.object({
   PORT: env.port(3001),
-  HOST: text('0.0.0.0'),
+  HOST: env.string('0.0.0.0'),
   LOG_LEVEL: env.logLevel(),
   /** model-router gRPC address (host:port). */
   MODEL_ROUTER_ADDRESS: env.hostPort('127.0.0.1:50051'),
@@ -37,7 +34,7 @@ export const ConfigSchema = z.object({
   RUN_STORE_TIMEOUT_MS: env.positiveInt(2_000),
   COLLABORATION_HUB_URL: baseUrl('http://127.0.0.1:3002'),
   /** Shared secret of the hub's internal endpoint (`x-internal-secret`). */
-  INTERNAL_API_SECRET: text(DEFAULT_INTERNAL_SECRET),
+  INTERNAL_API_SECRET: env.string(DEFAULT_INTERNAL_SECRET),
   /** Timeout of one progress event POST to the hub; also how long a response waits for the last events. */
   HUB_EVENT_TIMEOUT_MS: env.positiveInt(2_000),
   /** Hosts (`api.example.com`, any port) or `host:port` pairs external_api steps may call. Empty: none. */
