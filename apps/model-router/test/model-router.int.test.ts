@@ -177,7 +177,9 @@ describe('ModelRouter over gRPC (in-process server, real grpc-js client)', () =>
       const { client } = await startRouter({ MODEL_EXTRA_LATENCY_MS: '50' });
       const { models } = await client.listModels(DEADLINE_MS);
       expect(models.every((m) => m.typical_latency_ms >= 50)).toBe(true);
-      expect((await client.route({ model_type: 'stub-small', prompt: 'hi' }, DEADLINE_MS)).processing_time_ms).toBeGreaterThanOrEqual(50);
+      // A 50 ms timer can fire a little early measured against performance.now() (seen: 49.4 ms), so
+      // this checks that the injected delay is included, not its precision.
+      expect((await client.route({ model_type: 'stub-small', prompt: 'hi' }, DEADLINE_MS)).processing_time_ms).toBeGreaterThanOrEqual(40);
     });
   });
 
