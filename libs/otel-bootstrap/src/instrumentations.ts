@@ -12,7 +12,7 @@ export const REDIS_ARG_MAX_LENGTH = 50;
 interface InstrumentationFactory {
   /** Packages the instrumented library may be installed as; none means always available (built-ins). */
   modules?: readonly string[];
-  create(): Instrumentation;
+  create(): Instrumentation | Instrumentation[];
 }
 
 export function pathOf(url: string | undefined): string {
@@ -61,11 +61,14 @@ export function redisStatement(command: string, args: ReadonlyArray<string | Buf
 const FACTORIES: Record<InstrumentationName, InstrumentationFactory> = {
   http: {
     create() {
+      // Incoming requests: our own SERVER spans, a fraction of the upstream cost per request
+      // (http-server.ts); outgoing requests: the upstream instrumentation.
+      const { HttpServerInstrumentation } = require('./http-server') as typeof import('./http-server');
       const { HttpInstrumentation } = require('@opentelemetry/instrumentation-http') as typeof import('@opentelemetry/instrumentation-http');
-      return new HttpInstrumentation({
-        ignoreIncomingRequestHook: (request) => IGNORED_INCOMING_PATHS.has(pathOf(request.url)),
-        applyCustomAttributesOnSpan: applyHttpSizeAttributes,
-      });
+      return [
+        new HttpServerInstrumentation({ ignoredPaths: IGNORED_INCOMING_PATHS }),
+        new HttpInstrumentation({ disableIncomingRequestInstrumentation: true, applyCustomAttributesOnSpan: applyHttpSizeAttributes }),
+      ];
     },
   },
   undici: {
@@ -233,7 +236,7 @@ export function createInstrumentations(
       continue;
     }
     try {
-      result.eager.push(factory.create());
+      result.eager.push(...[factory.create()].flat());
     } catch (error) {
       result.failed.push({ name, error });
     }
@@ -241,7 +244,7 @@ export function createInstrumentations(
   if (triggers.size > 0) {
     result.cancelDeferred = createOnFirstRequire(triggers, (name) => {
       try {
-        onLateCreate(FACTORIES[name].create());
+        [FACTORIES[name].create()].flat().forEach(onLateCreate);
       } catch (error) {
         onLateFailure(name, error);
       }

@@ -51,7 +51,7 @@ describe('OTEL_NODE_ENABLED_INSTRUMENTATIONS / OTEL_NODE_DISABLED_INSTRUMENTATIO
     await stopAndFlush(app);
 
     const spans = spansOf(receiver, serviceName);
-    expect(new Set(spans.map((span) => span.scope.name))).toEqual(new Set(['@opentelemetry/instrumentation-http']));
+    expect(new Set(spans.map((span) => span.scope.name))).toEqual(new Set(['@mcp/otel-bootstrap/http-server']));
     const server = first(spans.filter(isHttpServerSpan('/log')));
     expect(receiver.logs().map((log) => log.traceId)).toEqual([server.traceId]);
     // No runtime-node: no nodejs.* / v8js.* metrics.
