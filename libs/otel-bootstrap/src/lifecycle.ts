@@ -99,19 +99,25 @@ export function runShutdown(reason: string): Promise<boolean> {
   state.draining = true;
   return (state.shutdown ??= (async () => {
     let clean = true;
+    // Spent once a hook hits the deadline: a timer can fire a few ms before Date.now() says the
+    // budget is gone (libuv measures from its cached loop time), so the clock alone is not enough.
+    let spent = false;
     const started = Date.now();
     for (const { name, hook } of [...state.hooks]) {
       const remaining = state.appShutdownTimeoutMs - (Date.now() - started);
-      const finished =
-        remaining > 0 &&
-        (await withDeadline(
-          Promise.resolve().then(() => hook(reason)),
-          remaining,
-          `shutdown hook "${name}"`,
-        ));
+      if (spent || remaining <= 0) {
+        clean = false;
+        log('warn', `shutdown hook "${name}" skipped: APP_SHUTDOWN_TIMEOUT_MS (${state.appShutdownTimeoutMs} ms) spent`);
+        continue;
+      }
+      const finished = await withDeadline(
+        Promise.resolve().then(() => hook(reason)),
+        remaining,
+        `shutdown hook "${name}"`,
+      );
       if (!finished) {
         clean = false;
-        if (remaining <= 0) log('warn', `shutdown hook "${name}" skipped: APP_SHUTDOWN_TIMEOUT_MS (${state.appShutdownTimeoutMs} ms) spent`);
+        spent = true;
       }
     }
     await shutdownTelemetry();
