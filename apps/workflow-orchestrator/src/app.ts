@@ -47,8 +47,8 @@ function clientErrorBody(error: FastifyError): { status: number; error: string; 
 
 /**
  * The orchestrator's HTTP app, built from its dependencies (no listen, no env, no process.*).
- * The Fastify SERVER spans come from @fastify/otel via the preload; this file registers nothing of
- * OpenTelemetry besides the business tracer.
+ * The SERVER spans (named after the Fastify route) come from the preload; this file registers
+ * nothing of OpenTelemetry besides the business tracer.
  */
 export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> {
   const { config, logger, runStore, modelRouter } = deps;

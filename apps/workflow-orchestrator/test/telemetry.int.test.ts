@@ -95,10 +95,9 @@ describe('telemetry of the compiled service', () => {
     const tree = renderTraceTree(spans);
 
     expect(server.parentSpanId, tree).toBe(callerSpanId);
+    expect(server, tree).toMatchObject({ name: 'POST /workflows/execute' });
     expect(server.attributes, tree).toMatchObject({ 'http.request.method': 'POST', 'http.route': '/workflows/execute', 'http.response.status_code': 200 });
-    const fastifyRequest = await single(receiver.waitForSpans({ ...inTrace, attributes: { 'fastify.root': '@fastify/otel' } }));
-    assertParentChild(spans, server, fastifyRequest);
-    assertParentChild(spans, fastifyRequest, execution, { direct: false });
+    assertParentChild(spans, server, execution);
     expect(execution.attributes, tree).toMatchObject({ 'mcp.workflow_id': run.run_id, 'mcp.workflow_type': workflowType, 'mcp.workflow_steps': 3, 'mcp.workflow_success': true, 'mcp.completed_steps': 3 });
 
     const stepSpan = (type: string) => {

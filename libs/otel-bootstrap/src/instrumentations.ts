@@ -15,12 +15,6 @@ interface InstrumentationFactory {
   create(): Instrumentation | Instrumentation[];
 }
 
-export function pathOf(url: string | undefined): string {
-  if (!url) return '/';
-  const q = url.indexOf('?');
-  return q === -1 ? url : url.slice(0, q);
-}
-
 function contentLength(value: string | number | string[] | undefined): number | undefined {
   if (value === undefined || Array.isArray(value)) return undefined;
   const n = typeof value === 'number' ? value : Number(value);
@@ -93,23 +87,18 @@ const FACTORIES: Record<InstrumentationName, InstrumentationFactory> = {
   fastify: {
     modules: ['fastify'],
     create() {
-      const { FastifyOtelInstrumentation } = require('@fastify/otel') as typeof import('@fastify/otel');
-      return new FastifyOtelInstrumentation({
-        registerOnInitialization: true,
-        ignorePaths: ({ url }) => IGNORED_INCOMING_PATHS.has(pathOf(url)),
-        // Hook spans (onRequest, preHandler, ...) cost more than they tell; so does the handler's
-        // child span, which repeats the request span's route and timing (a third of the spans of a
-        // request: measured in BENCHMARKS.md). Errors are still recorded on the request span.
-        instrumentHooks: false,
-        instrumentHandler: false,
-      });
+      // The route on the SERVER span, no span of its own (framework-routes.ts): @fastify/otel's
+      // request span repeated the SERVER span and cost 19 µs per request (BENCHMARKS.md).
+      const { FastifyRouteInstrumentation } = require('./framework-routes') as typeof import('./framework-routes');
+      return new FastifyRouteInstrumentation();
     },
   },
   koa: {
     modules: ['koa'],
     create() {
-      const { KoaInstrumentation, KoaLayerType } = require('@opentelemetry/instrumentation-koa') as typeof import('@opentelemetry/instrumentation-koa');
-      return new KoaInstrumentation({ ignoreLayersType: [KoaLayerType.MIDDLEWARE] });
+      // As for Fastify: the route from @koa/router on the SERVER span, no router or middleware span.
+      const { KoaRouteInstrumentation } = require('./framework-routes') as typeof import('./framework-routes');
+      return new KoaRouteInstrumentation();
     },
   },
   graphql: {
