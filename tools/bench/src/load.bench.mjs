@@ -5,10 +5,10 @@
 // discarding OTLP sink on CPU 1. Variants are interleaved round by round; every figure is reported
 // next to the ratio (or difference) to the bare run of the same round.
 //
-//   node tools/bench/src/load.bench.mjs [--rounds 5] [--duration 4] [--warmup 1]
+//   node tools/bench/src/load.bench.mjs [--rounds 5] [--duration 4] [--warmup 3] [--warmup-max 12]
 //        [--frameworks express,fastify,koa,grpc,socketio] [--variants bare,ours-100,ours-10,stock-100,stock-10]
 //        [--no-latency] [--env K=V,K=V] [--export] [--export-rates 5000,10000] [--export-seconds 5]
-//        [--export-only] [--smoke] [--json out.json] [--cpu-prof dir]
+//        [--export-only] [--smoke] [--json out.json] [--cpu-prof dir] [--before DIR] [--builds name=DIR,...]
 //
 // Measures per framework and variant: requests/s at saturation (closed loop), server CPU µs per
 // request (process.cpuUsage over the window / requests served), p50/p99 latency at a fixed rate of
@@ -39,7 +39,12 @@ const opt = (name, fallback) => {
 const smoke = flag('--smoke');
 const rounds = Number(opt('--rounds', smoke ? 1 : 5));
 const duration = Number(opt('--duration', smoke ? 1 : 4));
-const warmup = Number(opt('--warmup', smoke ? 0.3 : 1));
+// Warm-up: at least --warmup s, then 1-s windows until two in a row serve within 5 % of each other
+// (at most --warmup-max s). An instrumented server needs seconds of load before V8 has optimised its
+// hot paths: Express under our preload serves ~4 k/s in its first second and ~13 k/s from the third
+// or fourth; a fixed 1-s warm-up measured part of that ramp and inflated the cost of every preload.
+const warmup = Number(opt('--warmup', smoke ? 0.3 : 3));
+const warmupMax = Number(opt('--warmup-max', 12));
 const frameworks = opt('--frameworks', smoke ? 'express' : 'express,fastify,koa,grpc,socketio').split(',');
 const variantNames = opt('--variants', smoke ? 'bare,ours-100,stock-100' : 'bare,ours-100,ours-10,stock-100,stock-10').split(',');
 const latency = !flag('--no-latency') && !flag('--export-only');
@@ -119,9 +124,13 @@ function variantsFor(sinkPort) {
     'stock-100': { preload: ['--require', stock], env: otel },
     'stock-10': { preload: ['--require', stock], env: { ...otel, ...ratio } },
   };
-  if (before) {
-    all['before-100'] = { preload: ['--require', resolve(before, 'register.js')], env: otel };
-    all['before-10'] = { preload: ['--require', resolve(before, 'register.js')], env: { ...otel, ...ratio } };
+  // `--builds a=DIR,b=DIR` adds a-100, a-10, b-100, b-10 that preload DIR/register.js: A/B of builds
+  // compiled the same way (e.g. of two commits), without touching libs/otel-bootstrap/dist.
+  const builds = (opt('--builds', '') || '').split(',').filter(Boolean).map((pair) => pair.split('='));
+  if (before) builds.push(['before', before]);
+  for (const [name, dir] of builds) {
+    all[`${name}-100`] = { preload: ['--require', resolve(dir, 'register.js')], env: otel };
+    all[`${name}-10`] = { preload: ['--require', resolve(dir, 'register.js')], env: { ...otel, ...ratio } };
   }
   for (const [name, v] of Object.entries(all)) if (name !== 'bare') all[`${name}+`] = { ...v, env: { ...v.env, ...extra } };
   return variantNames.map((name) => {
@@ -306,13 +315,35 @@ async function loadFor(framework, port) {
 }
 
 // ---- one measurement ------------------------------------------------------------------------
+/** Loads the server until its throughput is steady (see --warmup); returns the seconds it took. */
+async function warmUp(load, server) {
+  if (warmup <= 0) return 0;
+  if (smoke) {
+    await load.run(warmup);
+    return warmup;
+  }
+  let seconds = 0;
+  let previous;
+  while (seconds < warmupMax) {
+    const before = await request(server.child, 'stats');
+    const t0 = performance.now();
+    await load.run(1);
+    const after = await request(server.child, 'stats');
+    seconds += 1;
+    const rate = (after.served - before.served) / ((performance.now() - t0) / 1000);
+    if (seconds >= warmup && previous !== undefined && Math.abs(rate - previous) <= 0.05 * previous) break;
+    previous = rate;
+  }
+  return seconds;
+}
+
 async function measure(framework, variant, halfRate, sink, tag) {
   await request(sink, 'reset');
   const server = await startServer(framework, variant, cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : []);
   const load = await loadFor(framework, server.port);
   try {
     progress(`${tag} ${framework} ${variant.name}: warm-up`);
-    if (warmup > 0) await load.run(warmup);
+    const warmupSeconds = await warmUp(load, server);
     const s0 = await request(server.child, 'stats');
     const t0 = performance.now();
     progress(`${tag} ${framework} ${variant.name}: saturation ${duration} s`);
@@ -320,7 +351,7 @@ async function measure(framework, variant, halfRate, sink, tag) {
     const elapsed = (performance.now() - t0) / 1000;
     const s1 = await request(server.child, 'stats');
     const served = s1.served - s0.served;
-    const row = { rps: served / elapsed, cpuUsPerReq: (s1.cpuUs - s0.cpuUs) / served, mainThreadUsPerReq: (s1.mainThreadCpuUs - s0.mainThreadCpuUs) / served, errors: sat.errors, rssMb: s1.rss / 2 ** 20 };
+    const row = { warmupSeconds, rps: served / elapsed, cpuUsPerReq: (s1.cpuUs - s0.cpuUs) / served, mainThreadUsPerReq: (s1.mainThreadCpuUs - s0.mainThreadCpuUs) / served, errors: sat.errors, rssMb: s1.rss / 2 ** 20 };
     const rate = halfRate ?? row.rps / 2;
     if (latency) {
       const latSeconds = smoke ? 0.5 : duration;
@@ -448,8 +479,8 @@ for (const [fw, byVariant] of Object.entries(results)) {
   const bare = byVariant.bare ?? [];
   lines.push(`### ${fw}`, '');
   lines.push(
-    '| variant | req/s (median) | kept vs bare (median of per-round ratios) | per-round ratios | server CPU µs/req | extra CPU µs/req (median Δ) | p50 / p99 ms at ½ bare rate | added p99 ms (median Δ) | spans exported / req |',
-    '| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |',
+    '| variant | req/s (median) | kept vs bare (median of per-round ratios) | per-round ratios | server CPU µs/req | extra CPU µs/req (median Δ) | p50 / p99 ms at ½ bare rate | added p99 ms (median Δ) | spans exported / req | warm-up s (median) |',
+    '| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
   );
   summary[fw] = {};
   for (const [name, rows] of Object.entries(byVariant)) {
@@ -466,12 +497,13 @@ for (const [fw, byVariant] of Object.entries(results)) {
       p99: median(rows.map((x) => x.p99)),
       addedP99: median(addedP99),
       spansPerReq: median(rows.map((x) => x.spansPerReq)),
+      warmupSeconds: median(rows.map((x) => x.warmupSeconds)),
       errors: rows.reduce((a, x) => a + (x.errors ?? 0) + (x.latErrors ?? 0), 0),
     };
     summary[fw][name] = s;
     const isBare = name === 'bare';
     lines.push(
-      `| ${name} | ${f(s.rps)} | ${isBare ? '1' : f(s.ratio, 2)} | ${isBare ? '' : ratios.map((x) => f(x, 2)).join(' ')} | ${f(s.cpuUsPerReq, 1)} | ${isBare ? 'baseline' : signed(s.extraCpuUs, 1)} | ${latency ? `${f(s.p50, 2)} / ${f(s.p99, 2)}` : '–'} | ${isBare || !latency ? '' : signed(s.addedP99, 2)} | ${f(s.spansPerReq, 2)} |${s.errors ? ` ${s.errors} errors` : ''}`,
+      `| ${name} | ${f(s.rps)} | ${isBare ? '1' : f(s.ratio, 2)} | ${isBare ? '' : ratios.map((x) => f(x, 2)).join(' ')} | ${f(s.cpuUsPerReq, 1)} | ${isBare ? 'baseline' : signed(s.extraCpuUs, 1)} | ${latency ? `${f(s.p50, 2)} / ${f(s.p99, 2)}` : '–'} | ${isBare || !latency ? '' : signed(s.addedP99, 2)} | ${f(s.spansPerReq, 2)} | ${f(s.warmupSeconds)} |${s.errors ? ` ${s.errors} errors` : ''}`,
     );
   }
   lines.push('');
