@@ -210,12 +210,17 @@ export class HttpServerInstrumentation extends InstrumentationBase<HttpServerIns
     const method = normalizeMethod(request.method);
     // A server request continues the caller's trace or starts one: never the context it arrived in.
     const parent = propagation.extract(ROOT_CONTEXT, request.headers);
-    const span = this.tracer.startSpan(
-      method === '_OTHER' ? 'HTTP' : method,
-      { kind: SpanKind.SERVER, attributes: { 'http.request.method': method, 'url.scheme': scheme, 'url.path': path } },
-      parent,
-    );
-    if (span.isRecording()) span.setAttributes(requestAttributes(request, scheme, url, query));
+    // No attributes at creation: the samplers this bootstrap configures (OTEL_TRACES_SAMPLER) decide
+    // on the trace id and the parent only, and the SDK would copy and validate them for every
+    // request, sampled or not. A recording span gets all of them at once.
+    const span = this.tracer.startSpan(method === '_OTHER' ? 'HTTP' : method, { kind: SpanKind.SERVER }, parent);
+    if (span.isRecording()) {
+      const attributes = requestAttributes(request, scheme, url, query);
+      attributes['http.request.method'] = method;
+      attributes['url.scheme'] = scheme;
+      attributes['url.path'] = path;
+      span.setAttributes(attributes);
+    }
     const rpc: RPCMetadata = { type: RPCType.HTTP, span };
     const requestContext = setRPCMetadata(trace.setSpan(parent, span), rpc);
     request[kContext] = requestContext;
