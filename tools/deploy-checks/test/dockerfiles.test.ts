@@ -76,6 +76,7 @@ describe('the Dockerfile checks fail on broken variants', () => {
     ['node_modules of the build copied in', (s) => s.replace('COPY --from=build /out ./', 'COPY --from=build /out ./\nCOPY --from=build /workspace/node_modules ./node_modules'), /only \/out/],
     ['the context copied into the runtime', (s) => s.replace('COPY --from=build /out ./', 'COPY --from=build /out ./\nCOPY . .'), /from the build context/],
     ['no prune step', (s) => s.replace(/RUN node deploy\/docker\/prune-workspace\.cjs[^\n]*/, 'RUN mkdir /out'), /prune-workspace/],
+    ['the preload left unbundled', (s) => s.replace('RUN node libs/otel-bootstrap/scripts/bundle.mjs\n', ''), /not bundled/],
     ['npm install instead of npm ci', (s) => s.replace('npm ci --ignore-scripts', 'npm install'), /npm ci/],
     ['a syntax error', (s) => s.replace('WORKDIR /app\n', 'WORKDIR\n'), /syntax/],
   ];

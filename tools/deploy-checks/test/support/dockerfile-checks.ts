@@ -154,5 +154,9 @@ export function appDockerfileProblems(content: string, expect: AppDockerfileExpe
   if (!buildRuns.some((r) => r.includes('prune-workspace.cjs') && r.includes(`apps/${expect.app}`) && r.includes('/out'))) problems.push(`no RUN of prune-workspace.cjs apps/${expect.app} /out`);
   if (!buildRuns.some((r) => /\bnpm ci\b/.test(r))) problems.push('dependencies are not installed with npm ci (lockfile)');
   if (!buildRuns.some((r) => r.includes(`tsc --build apps/${expect.app}/tsconfig.app.json`))) problems.push(`the app is not compiled in the image (tsc --build apps/${expect.app}/tsconfig.app.json)`);
+  // tsc alone leaves the preload unbundled: it works, but loads the SDK as hundreds of modules.
+  const compiled = buildRuns.findIndex((r) => r.includes(`tsc --build apps/${expect.app}/tsconfig.app.json`));
+  const bundled = buildRuns.findIndex((r) => r.includes('libs/otel-bootstrap/scripts/bundle.mjs'));
+  if (bundled === -1 || bundled < compiled) problems.push('the preload is not bundled after tsc (RUN node libs/otel-bootstrap/scripts/bundle.mjs)');
   return problems;
 }
