@@ -2,10 +2,15 @@
 // Start-up cost of telemetry preloads, measured as the time from spawn to "ready" (the service
 // listening) and the RSS at that moment. Variants run interleaved, round after round, so that
 // machine noise hits them alike; we report medians and the median of each round's difference to
-// bare Node. Usage: node tools/bench/src/startup.bench.mjs [--rounds N] [--json]
+// bare Node. Usage: node tools/bench/src/startup.bench.mjs [--rounds N] [--json] [--before DIR]
+//   [--variants KEY,...] [--env NAME=VALUE]...
+// --before DIR adds our preload from another build (DIR/register.js, e.g. a copy of the old dist) as
+// variants before / before-cc, interleaved with the rest, for an A/B of a change. --variants keeps only
+// the listed keys (bare, bare-cc, ours, ours-cc, before, before-cc, stock, stock-cc; each baseline
+// is kept anyway). --env adds a variable to every instrumented run (e.g. OTEL_SDK_DISABLED=true).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir, cpus } from 'node:os';
+import { tmpdir, cpus, loadavg } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
@@ -16,6 +21,19 @@ const require = createRequire(import.meta.url);
 const args = process.argv.slice(2);
 const rounds = Number(args[args.indexOf('--rounds') + 1]) || 15;
 const asJson = args.includes('--json');
+const optionValues = (name) => args.flatMap((a, i) => (a === name && args[i + 1] !== undefined ? [args[i + 1]] : []));
+const before = optionValues('--before')[0];
+const only = optionValues('--variants')[0]?.split(',');
+if (before) {
+  // The copy must sit where its require()s resolve (inside the repo): outside it the preload fails
+  // to start, silently with OTEL_LOG_LEVEL=none, and would be measured as bare Node.
+  try {
+    createRequire(resolve(before, 'register.js')).resolve('@opentelemetry/api');
+  } catch {
+    throw new Error(`--before ${before}: @opentelemetry/api does not resolve from there; copy the old build inside the repo (e.g. libs/otel-bootstrap/out-tsc/bench-before)`);
+  }
+}
+const extraEnv = Object.fromEntries(optionValues('--env').map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
 const app = join(here, 'fixtures/express-service.cjs');
 const ours = join(root, 'libs/otel-bootstrap/dist/register.js');
 const stock = require.resolve('@opentelemetry/auto-instrumentations-node/register');
@@ -23,19 +41,29 @@ const cacheDir = mkdtempSync(join(tmpdir(), 'mcp-bench-ccache-'));
 
 // Same telemetry settings for both preloads; nothing listens on the endpoint and nothing is due
 // for export before the process is stopped, so only start-up is measured.
-const otelEnv = { OTEL_SERVICE_NAME: 'bench', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9', OTEL_LOG_LEVEL: 'none' };
+const otelEnv = { OTEL_SERVICE_NAME: 'bench', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9', OTEL_LOG_LEVEL: 'none', ...extraEnv };
 const noCache = { NODE_DISABLE_COMPILE_CACHE: '1' };
 const withCache = { NODE_COMPILE_CACHE: cacheDir };
 // Each variant is compared with the bare run of the same round that has the same compile-cache
 // setting (our preload turns Node's compile cache on, which also speeds up the app's own modules).
-const variants = [
-  { name: 'bare node', argv: [app], env: noCache, baseline: 0 },
-  { name: 'bare node, compile cache on', argv: [app], env: withCache, baseline: 1 },
-  { name: 'ours (@mcp/otel-bootstrap/register), compile cache off', argv: ['--require', ours, app], env: { ...otelEnv, ...noCache }, baseline: 0 },
-  { name: 'ours (@mcp/otel-bootstrap/register), as shipped (compile cache on)', argv: ['--require', ours, app], env: { ...otelEnv, ...withCache }, baseline: 1 },
-  { name: 'stock (auto-instrumentations-node/register)', argv: ['--require', stock, app], env: { ...otelEnv, ...noCache }, baseline: 0 },
-  { name: 'stock, compile cache on', argv: ['--require', stock, app], env: { ...otelEnv, ...withCache }, baseline: 1 },
+const allVariants = [
+  { key: 'bare', name: 'bare node', argv: [app], env: noCache, baseline: 'bare' },
+  { key: 'bare-cc', name: 'bare node, compile cache on', argv: [app], env: withCache, baseline: 'bare-cc' },
+  { key: 'ours', name: 'ours (@mcp/otel-bootstrap/register), compile cache off', argv: ['--require', ours, app], env: { ...otelEnv, ...noCache }, baseline: 'bare' },
+  { key: 'ours-cc', name: 'ours (@mcp/otel-bootstrap/register), as shipped (compile cache on)', argv: ['--require', ours, app], env: { ...otelEnv, ...withCache }, baseline: 'bare-cc' },
+  ...(before
+    ? [
+        { key: 'before', name: `before (${before}), compile cache off`, argv: ['--require', resolve(before, 'register.js'), app], env: { ...otelEnv, ...noCache }, baseline: 'bare' },
+        { key: 'before-cc', name: `before (${before}), compile cache on`, argv: ['--require', resolve(before, 'register.js'), app], env: { ...otelEnv, ...withCache }, baseline: 'bare-cc' },
+      ]
+    : []),
+  { key: 'stock', name: 'stock (auto-instrumentations-node/register)', argv: ['--require', stock, app], env: { ...otelEnv, ...noCache }, baseline: 'bare' },
+  { key: 'stock-cc', name: 'stock, compile cache on', argv: ['--require', stock, app], env: { ...otelEnv, ...withCache }, baseline: 'bare-cc' },
 ];
+const wanted = new Set(only ?? allVariants.map((v) => v.key));
+for (const v of allVariants) if (wanted.has(v.key)) wanted.add(v.baseline);
+const kept = allVariants.filter((v) => wanted.has(v.key));
+const variants = kept.map((v) => ({ ...v, baseline: kept.findIndex((b) => b.key === v.baseline) }));
 
 function runOnce(variant) {
   return new Promise((resolveRun, reject) => {
@@ -63,6 +91,7 @@ function runOnce(variant) {
 
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
 
+const loadBefore = loadavg();
 // One warm-up run each fills the compile cache and the page cache.
 for (const v of variants) await runOnce(v);
 const samples = variants.map(() => []);
@@ -85,9 +114,9 @@ const rows = variants.map((v, i) => {
   };
 });
 if (asJson) {
-  console.log(JSON.stringify({ rounds, node: process.version, cpus: cpus().length, rows }, null, 2));
+  console.log(JSON.stringify({ rounds, node: process.version, cpus: cpus().length, loadavg: loadavg(), rows }, null, 2));
 } else {
-  console.log(`Start-up to ready, ${rounds} interleaved rounds, Node ${process.version}, ${cpus().length} CPUs, ${new Date().toISOString()}`);
+  console.log(`Start-up to ready, ${rounds} interleaved rounds, Node ${process.version}, ${cpus().length} CPUs, ${new Date().toISOString()}, load average before ${loadBefore.map((x) => x.toFixed(2)).join(' ')} / after ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
   console.log('| variant | ready (median ms) | RSS at ready (median MB) | added time vs its bare baseline (median of per-round Δ, ms) | added RSS (MB) |');
   console.log('| --- | ---: | ---: | ---: | ---: |');
   const signed = (x, d) => `${x >= 0 ? '+' : ''}${x.toFixed(d)}`;
