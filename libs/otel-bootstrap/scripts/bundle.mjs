@@ -35,7 +35,7 @@ import { fileURLToPath } from 'node:url';
 
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(join(projectRoot, 'package.json'));
-// esbuild is in the workspace through vite (not a declared dependency of this project).
+// esbuild: a devDependency of this project (the same version vite uses).
 const { build, analyzeMetafile } = require('esbuild');
 const analyze = process.argv.includes('--analyze');
 
