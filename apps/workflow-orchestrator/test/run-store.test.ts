@@ -7,6 +7,29 @@ import { newRun, runStoreContract } from './support/run-store.contract';
 describe('MemoryRunStore (the embedded default)', () => {
   runStoreContract(async () => new MemoryRunStore());
 
+  it('keeps at most maxFinished finished runs, dropping the oldest finished ones and their keys, never a running one', async () => {
+    const store = new MemoryRunStore(2);
+    const running = newRun();
+    await store.create(running, { key: 'key-running', requestHash: 'h0' });
+    const finished = [];
+    for (let i = 0; i < 4; i++) {
+      const run = newRun();
+      await store.create(run, { key: `key-${i}`, requestHash: `h${i}` });
+      await store.finish(run.run_id, { status: 'completed', completed_steps: 2, total_duration_ms: 5, updated_at: new Date().toISOString() });
+      finished.push(run);
+    }
+
+    expect(store.size).toBe(3);
+    expect(await store.get(running.run_id)).toMatchObject({ status: 'running' });
+    expect(await store.get(finished[0]!.run_id)).toBeUndefined();
+    expect(await store.get(finished[1]!.run_id)).toBeUndefined();
+    expect(await store.get(finished[3]!.run_id)).toMatchObject({ status: 'completed' });
+    // The evicted run's idempotency key is free again: a new request with it makes a new run.
+    const again = newRun();
+    expect(await store.create(again, { key: 'key-0', requestHash: 'h0' })).toMatchObject({ created: true });
+    expect(await store.create(newRun(), { key: 'key-3', requestHash: 'h3' })).toMatchObject({ created: false, run: { run_id: finished[3]!.run_id } });
+  });
+
   it('rejects every operation once closed', async () => {
     const store = new MemoryRunStore();
     await store.close();

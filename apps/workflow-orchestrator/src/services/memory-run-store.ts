@@ -4,17 +4,33 @@ import { RunNotFoundError, type CreateResult, type IdempotencyClaim, type RunCom
 interface StoredRun {
   run: WorkflowRun;
   requestHash?: string;
+  /** The idempotency key that maps to this run, dropped with it. */
+  key?: string;
 }
 
+/** Finished runs the embedded store keeps by default: a long-lived dev stack must not grow without bound. */
+export const MEMORY_RUN_STORE_MAX_FINISHED = 10_000;
+
 /**
- * The embedded run store used when MONGODB_URL is unset: same contract as the MongoDB one, runs
- * live as long as the process. Every read and write copies, so callers never share state with it.
+ * The embedded run store used when MONGODB_URL is unset: same contract as the MongoDB one while a
+ * run is kept. Runs live as long as the process, except that beyond `maxFinished` finished runs the
+ * oldest finished ones are dropped (with their idempotency keys); a running run is never dropped.
+ * Every read and write copies, so callers never share state with it.
  */
 export class MemoryRunStore implements RunStore {
   readonly kind = 'memory';
+  /** In creation order (a Map keeps insertion order): the oldest come first when evicting. */
   private readonly runs = new Map<string, StoredRun>();
   private readonly keys = new Map<string, string>();
+  private finished = 0;
   private closed = false;
+
+  constructor(private readonly maxFinished = MEMORY_RUN_STORE_MAX_FINISHED) {}
+
+  /** Runs held now (running and finished). */
+  get size(): number {
+    return this.runs.size;
+  }
 
   async create(run: WorkflowRun, claim?: IdempotencyClaim): Promise<CreateResult> {
     this.assertOpen();
@@ -25,8 +41,9 @@ export class MemoryRunStore implements RunStore {
       if (existing) return { created: false, run: structuredClone(existing.run), requestHash: existing.requestHash ?? '' };
     }
     if (this.runs.has(run.run_id)) throw new Error(`duplicate run_id ${run.run_id}`);
-    this.runs.set(run.run_id, { run: structuredClone(run), ...(claim ? { requestHash: claim.requestHash } : {}) });
+    this.runs.set(run.run_id, { run: structuredClone(run), ...(claim ? { requestHash: claim.requestHash, key: claim.key } : {}) });
     if (claim) this.keys.set(claim.key, run.run_id);
+    if (run.status !== 'running') this.countFinished();
     return { created: true, run: structuredClone(run) };
   }
 
@@ -39,7 +56,9 @@ export class MemoryRunStore implements RunStore {
 
   async finish(runId: string, completion: RunCompletion): Promise<void> {
     const stored = this.stored(runId);
+    const wasRunning = stored.run.status === 'running';
     Object.assign(stored.run, structuredClone(completion));
+    if (wasRunning && stored.run.status !== 'running') this.countFinished();
   }
 
   async get(runId: string): Promise<WorkflowRun | undefined> {
@@ -54,6 +73,19 @@ export class MemoryRunStore implements RunStore {
 
   async close(): Promise<void> {
     this.closed = true;
+  }
+
+  /** One more finished run; beyond the bound, the oldest finished runs go. */
+  private countFinished(): void {
+    this.finished += 1;
+    if (this.finished <= this.maxFinished) return;
+    for (const [id, stored] of this.runs) {
+      if (this.finished <= this.maxFinished) break;
+      if (stored.run.status === 'running') continue;
+      this.runs.delete(id);
+      if (stored.key !== undefined) this.keys.delete(stored.key);
+      this.finished -= 1;
+    }
   }
 
   private stored(runId: string): StoredRun {
