@@ -215,6 +215,13 @@ export function createInstrumentations(
   onLateCreate: (instrumentation: Instrumentation) => void,
   onLateFailure: (name: InstrumentationName, error: unknown) => void,
 ): InstrumentationSet {
+  const { restrictRequireHook, hookModulesOf } = require('./require-hook') as typeof import('./require-hook');
+  restrictRequireHook();
+  const create = (name: InstrumentationName): Instrumentation[] => {
+    const created = [FACTORIES[name].create()].flat();
+    created.forEach(hookModulesOf);
+    return created;
+  };
   const result: InstrumentationSet = { eager: [], deferred: [], failed: [], cancelDeferred: () => undefined };
   const triggers = new Map<string, { name: InstrumentationName; modules: readonly string[] }>();
   for (const name of names) {
@@ -225,7 +232,7 @@ export function createInstrumentations(
       continue;
     }
     try {
-      result.eager.push(...[factory.create()].flat());
+      result.eager.push(...create(name));
     } catch (error) {
       result.failed.push({ name, error });
     }
@@ -233,7 +240,7 @@ export function createInstrumentations(
   if (triggers.size > 0) {
     result.cancelDeferred = createOnFirstRequire(triggers, (name) => {
       try {
-        [FACTORIES[name].create()].flat().forEach(onLateCreate);
+        create(name).forEach(onLateCreate);
       } catch (error) {
         onLateFailure(name, error);
       }
