@@ -14,7 +14,7 @@
 // request (process.cpuUsage over the window / requests served), p50/p99 latency at a fixed rate of
 // half the bare capacity of that round, and spans the sink received per request. --export measures
 // the export path alone: spans/s created vs received, and drops (SDK self-metric + the difference).
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import net from 'node:net';
 import { writeFileSync, mkdirSync, readFileSync } from 'node:fs';
@@ -23,6 +23,7 @@ import { cpus, totalmem, release } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
+import { cliOptions, median, percentile, placeOnCpus, progress, request, sleep, startSinkProcess } from './lib/harness.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '../../..');
@@ -30,12 +31,7 @@ const require = createRequire(import.meta.url);
 const autocannon = require('autocannon');
 
 // ---- arguments ------------------------------------------------------------------------------
-const argv = process.argv.slice(2);
-const flag = (name) => argv.includes(name);
-const opt = (name, fallback) => {
-  const i = argv.indexOf(name);
-  return i === -1 ? fallback : argv[i + 1];
-};
+const { flag, opt } = cliOptions();
 const smoke = flag('--smoke');
 const rounds = Number(opt('--rounds', smoke ? 1 : 5));
 const duration = Number(opt('--duration', smoke ? 1 : 4));
@@ -61,41 +57,7 @@ const stock = require.resolve('@opentelemetry/auto-instrumentations-node/registe
 const serverScript = join(here, 'fixtures/load-server.cjs');
 
 // ---- CPU placement --------------------------------------------------------------------------
-const pinned = spawnSync('taskset', ['-a', '-p', '-c', '1', String(process.pid)], { stdio: 'ignore' }).status === 0;
-const serverCommand = (args) => (pinned ? ['taskset', ['-c', '0', process.execPath, ...args]] : [process.execPath, args]);
-
-// ---- helpers --------------------------------------------------------------------------------
-const median = (xs) => {
-  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
-  if (s.length === 0) return NaN;
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-const percentile = (sorted, p) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const progress = (text) => {
-  process.stderr.write(`\r\x1b[K${text}`);
-};
-
-function request(child, msg) {
-  return new Promise((resolveMsg) => {
-    const onMessage = (m) => {
-      if (m?.type === 'stats') {
-        child.off('message', onMessage);
-        resolveMsg(m);
-      }
-    };
-    child.on('message', onMessage);
-    child.send(msg);
-  });
-}
-
-// ---- the sink -------------------------------------------------------------------------------
-async function startSinkProcess() {
-  const child = spawn(process.execPath, [join(here, 'sink.mjs')], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
-  const [line] = await once(child.stdout, 'data');
-  return { child, port: JSON.parse(String(line)).port };
-}
+const { pinned, command: serverCommand } = placeOnCpus();
 
 // ---- variants -------------------------------------------------------------------------------
 function variantsFor(sinkPort) {

@@ -34,6 +34,7 @@ import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
+import { cliOptions, median, percentile, placeOnCpus, progress, request, sleep, startSinkProcess } from './lib/harness.mjs';
 import { createHash, randomUUID } from 'node:crypto';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -41,12 +42,7 @@ const root = resolve(here, '../../..');
 const require = createRequire(import.meta.url);
 
 // ---- arguments ------------------------------------------------------------------------------
-const argv = process.argv.slice(2);
-const flag = (name) => argv.includes(name);
-const opt = (name, fallback) => {
-  const i = argv.indexOf(name);
-  return i === -1 ? fallback : argv[i + 1];
-};
+const { flag, opt } = cliOptions();
 const smoke = flag('--smoke');
 const rounds = Number(opt('--rounds', smoke ? 1 : 5));
 const duration = Number(opt('--duration', smoke ? 2 : 20));
@@ -132,33 +128,10 @@ const measuredBuild = snapshotBootstrap();
 const ours = join(snapshotDir, 'register.js');
 
 // ---- CPU placement --------------------------------------------------------------------------
-const pinned = spawnSync('taskset', ['-a', '-p', '-c', '1', String(process.pid)], { stdio: 'ignore' }).status === 0;
-const serviceCommand = (args) => (pinned ? ['taskset', ['-c', '0', process.execPath, ...args]] : [process.execPath, args]);
+const { pinned, command: serviceCommand } = placeOnCpus();
 
 // ---- helpers --------------------------------------------------------------------------------
-const median = (xs) => {
-  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
-  if (s.length === 0) return NaN;
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-const percentile = (sorted, p) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const progress = (text) => process.stderr.write(`\r\x1b[K${text}`);
 
-/** Sends an IPC message to the sink and resolves with its stats answer. */
-function request(child, msg) {
-  return new Promise((resolveMsg) => {
-    const onMessage = (m) => {
-      if (m?.type === 'stats') {
-        child.off('message', onMessage);
-        resolveMsg(m);
-      }
-    };
-    child.on('message', onMessage);
-    child.send(msg);
-  });
-}
 
 /** user + system CPU of a process in µs, from /proc (clock ticks of 10 ms); NaN when unreadable. */
 function cpuUs(pid) {
@@ -213,11 +186,6 @@ function otherCpu(pids) {
 }
 
 // ---- the sink -------------------------------------------------------------------------------
-async function startSinkProcess() {
-  const child = spawn(process.execPath, [join(here, 'sink.mjs')], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
-  const [line] = await once(child.stdout, 'data');
-  return { child, port: JSON.parse(String(line)).port };
-}
 
 // ---- variants -------------------------------------------------------------------------------
 /** The hub runs without the upstream socket.io instrumentation, as its serve/start targets and the system tests run it. */
