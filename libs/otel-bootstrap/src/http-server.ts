@@ -4,6 +4,7 @@ import { InstrumentationBase, InstrumentationNodeModuleDefinition, type Instrume
 import type * as http from 'node:http';
 import type * as https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { contentLength } from './http-attributes';
 
 export interface HttpServerInstrumentationConfig extends InstrumentationConfig {
   /** Requests whose path (without the query) is in this set get no span, and nothing under them. */
@@ -89,12 +90,6 @@ function withoutPort(address: string): string {
   }
   const colon = address.indexOf(':');
   return colon !== -1 && colon === address.lastIndexOf(':') ? address.slice(0, colon) : address;
-}
-
-function contentLength(value: string | number | string[] | undefined): number | undefined {
-  if (value === undefined || Array.isArray(value)) return undefined;
-  const n = typeof value === 'number' ? value : Number(value);
-  return Number.isInteger(n) && n >= 0 ? n : undefined;
 }
 
 /**

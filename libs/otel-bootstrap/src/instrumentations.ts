@@ -2,6 +2,7 @@ import type { Span } from '@opentelemetry/api';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import type { IncomingMessage, ServerResponse, ClientRequest } from 'node:http';
 import type { InstrumentationName } from './instrumentation-names';
+import { contentLength } from './http-attributes';
 
 /** Probe and metrics paths: a span per scrape or probe would drown the traces that matter. */
 export const IGNORED_INCOMING_PATHS: ReadonlySet<string> = new Set(['/health', '/ready', '/live', '/metrics', '/otlp/v1/traces']);
@@ -13,12 +14,6 @@ interface InstrumentationFactory {
   /** Packages the instrumented library may be installed as; none means always available (built-ins). */
   modules?: readonly string[];
   create(): Instrumentation | Instrumentation[];
-}
-
-function contentLength(value: string | number | string[] | undefined): number | undefined {
-  if (value === undefined || Array.isArray(value)) return undefined;
-  const n = typeof value === 'number' ? value : Number(value);
-  return Number.isInteger(n) && n >= 0 ? n : undefined;
 }
 
 /**
