@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { spawnFixture, useFixtureCleanup } from './support/fixture-process';
+import { spawnFixture, stopAndFlush, useFixtureCleanup } from './support/fixture-process';
 import { eventually, request } from './support/http-client';
 import { first, isHttpServerSpan, spansOf, startReceiver, uniqueServiceName, useReceiverCleanup } from './support/telemetry';
 
@@ -97,8 +97,7 @@ describe('signals switched off', () => {
     expect((await request(`${app.url}/log?marker=none`)).status).toBe(200);
     await receiver.waitForMetric('http.server.request.duration', { predicate: (p) => p.serviceName === serviceName });
     const log = first(await receiver.waitForLogs((record) => record.serviceName === serviceName));
-    app.kill('SIGTERM');
-    expect(await app.waitForExit(15_000)).toEqual({ code: 0, signal: null });
+    await stopAndFlush(app);
 
     expect(spansOf(receiver, serviceName)).toEqual([]);
     expect(receiver.requests.traces.protobuf + receiver.requests.traces.json).toBe(0);
@@ -116,8 +115,7 @@ describe('signals switched off', () => {
     const line = await app.waitForJsonLine((l) => l['marker'] === 'disabled');
     // Longer than one metric interval (500 ms) and one batch delay (200 ms) before stopping.
     await new Promise((resolve) => setTimeout(resolve, 1_200));
-    app.kill('SIGTERM');
-    expect(await app.waitForExit(15_000)).toEqual({ code: 0, signal: null });
+    await stopAndFlush(app);
 
     expect(receiver.requests.total).toBe(0);
     expect(line).not.toHaveProperty('trace_id');

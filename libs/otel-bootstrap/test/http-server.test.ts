@@ -2,7 +2,7 @@ import { request as httpRequest } from 'node:http';
 import { inspect } from 'node:util';
 import { renderTraceTree } from '@mcp/otlp-receiver';
 import { describe, expect, it } from 'vitest';
-import { spawnFixture, useFixtureCleanup, type FixtureProcess } from './support/fixture-process';
+import { spawnFixture, stopAndFlush, useFixtureCleanup } from './support/fixture-process';
 import { request } from './support/http-client';
 import { first, isHttpServerSpan, spansOf, startReceiver, traceparent, uniqueServiceName, useReceiverCleanup } from './support/telemetry';
 
@@ -27,11 +27,6 @@ function rawRequest(
       setTimeout(() => req.end(options.body), options.bodyDelayMs);
     }
   });
-}
-
-async function stop(app: FixtureProcess): Promise<void> {
-  app.kill('SIGTERM');
-  expect(await app.waitForExit(20_000), app.describe()).toEqual({ code: 0, signal: null });
 }
 
 describe('HTTP SERVER spans of a plain node:http server', () => {
@@ -111,7 +106,7 @@ describe('HTTP SERVER spans of a plain node:http server', () => {
     const unsampled = Array.from({ length: 5 }, () => traceparent(false));
     for (const parent of unsampled) expect(await rawRequest(`${app.url}/plain`, { headers: { traceparent: parent.header } })).toBe(200);
     await request(`${app.url}/plain?last`);
-    await stop(app);
+    await stopAndFlush(app);
 
     const spans = spansOf(receiver, serviceName);
     const hung = spans.filter(isHttpServerSpan('/hang'));

@@ -1,16 +1,11 @@
 import { renderTraceTree } from '@mcp/otlp-receiver';
 import { describe, expect, it } from 'vitest';
-import { spawnFixture, useFixtureCleanup, type FixtureProcess } from './support/fixture-process';
+import { spawnFixture, stopAndFlush, useFixtureCleanup } from './support/fixture-process';
 import { request } from './support/http-client';
 import { first, isHttpServerSpan, spansOf, startReceiver, uniqueServiceName, useReceiverCleanup } from './support/telemetry';
 
 useFixtureCleanup();
 useReceiverCleanup();
-
-async function stopAndFlush(app: FixtureProcess): Promise<void> {
-  app.kill('SIGTERM');
-  expect(await app.waitForExit(15_000), app.describe()).toEqual({ code: 0, signal: null });
-}
 
 describe('OTEL_NODE_ENABLED_INSTRUMENTATIONS / OTEL_NODE_DISABLED_INSTRUMENTATIONS', () => {
   it('disabled=express: the HTTP span stays (without a route), no express span', async () => {

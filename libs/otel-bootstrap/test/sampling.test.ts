@@ -1,18 +1,11 @@
 import { renderTraceTree } from '@mcp/otlp-receiver';
 import { describe, expect, it } from 'vitest';
-import { spawnFixture, useFixtureCleanup, type FixtureProcess } from './support/fixture-process';
+import { spawnFixture, stopAndFlush, useFixtureCleanup } from './support/fixture-process';
 import { mapLimit, request } from './support/http-client';
 import { spansOf, startReceiver, traceparent, uniqueServiceName, useReceiverCleanup } from './support/telemetry';
 
 useFixtureCleanup();
 useReceiverCleanup();
-
-/** SIGTERM flushes every span of every completed request: after exit the receiver has all it will ever get. */
-async function stopAndFlush(app: FixtureProcess): Promise<void> {
-  app.kill('SIGTERM');
-  const exit = await app.waitForExit(20_000);
-  expect(exit, app.describe()).toEqual({ code: 0, signal: null });
-}
 
 describe('sampling (OTEL_TRACES_SAMPLER / OTEL_TRACES_SAMPLER_ARG)', () => {
   it('traceidratio 0.25 keeps about a quarter of 400 root requests (binomial bound 0.25 ± 0.08, ~3.7 sd)', async () => {

@@ -1,4 +1,5 @@
 import { spawnService, useProcessCleanup, type ServiceProcess, type SpawnOptions } from '@mcp/test-kit';
+import { expect } from 'vitest';
 import { fixturePath, PROJECT_ROOT } from './paths';
 
 /** A fixture app running as a real child process (the harness of @mcp/test-kit). */
@@ -26,3 +27,9 @@ export function spawnFixture(fixture: string, options: FixtureOptions): Promise<
 
 /** Kills every fixture a test file started, after each test and at the end. */
 export const useFixtureCleanup = useProcessCleanup;
+
+/** SIGTERM, and the fixture exits 0: the preload has flushed, so the receiver has all it will ever get. */
+export async function stopAndFlush(app: FixtureProcess, timeoutMs = 20_000): Promise<void> {
+  app.kill('SIGTERM');
+  expect(await app.waitForExit(timeoutMs), app.describe()).toEqual({ code: 0, signal: null });
+}
