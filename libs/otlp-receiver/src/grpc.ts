@@ -1,9 +1,12 @@
 import type * as Grpc from '@grpc/grpc-js';
+import { encodeEmptyResponse } from './decode';
 import { loadOtlpProto } from './proto';
+import type { ReceiverParts } from './receiver';
+import { RpcCode, rpcCodeForHttpStatus } from './rpc-code';
 import type { OtlpSignal } from './types';
 
 /** How a gRPC `Export` call is answered: success (an empty response) or a status. */
-export type GrpcAnswer = { ok: true; response: Buffer } | { ok: false; code: number; message: string; metadata?: Record<string, string> };
+export type GrpcAnswer = { ok: true; response: Buffer } | { ok: false; code: RpcCode; message: string; metadata?: Record<string, string> };
 
 /** One unary `Export` call, its request still raw protobuf bytes. */
 export interface GrpcExportCall {
@@ -90,4 +93,30 @@ export function startGrpcServer(
       resolve({ server, port: boundPort });
     });
   });
+}
+
+/**
+ * Answers one OTLP/gRPC `Export` call through the same faults, decoder and store as OTLP/HTTP: `OK`
+ * with an empty response, `INVALID_ARGUMENT` for an undecodable message, or the injected fault.
+ */
+export function handleExportCall({ store, faults, waits }: ReceiverParts, call: GrpcExportCall): void {
+  const { signal } = call;
+  store.stats.total++;
+  const stats = store.stats[signal];
+  stats.grpc++;
+  const fault = faults.take(signal);
+  if (fault) {
+    stats.faulted++;
+    if (fault.kind === 'hang') return; // close() cancels the call.
+    const code = rpcCodeForHttpStatus(fault.status);
+    faults.later(() => call.answer({ ok: false, code, message: fault.message, metadata: fault.headers }));
+    return;
+  }
+  const result = store.ingest(signal, 'grpc', call.body);
+  if (!result.ok) {
+    faults.later(() => call.answer({ ok: false, code: RpcCode.INVALID_ARGUMENT, message: result.reason }));
+    return;
+  }
+  faults.later(() => call.answer({ ok: true, response: encodeEmptyResponse(signal, 'grpc') }));
+  waits.poll();
 }

@@ -1,14 +1,7 @@
 export { startOtlpReceiver } from './receiver';
-export type {
-  ExporterProtocol,
-  FaultOptions,
-  OtlpReceiver,
-  OtlpReceiverOptions,
-  RespondWithOptions,
-  WaitForMetricOptions,
-  WaitForRecordsOptions,
-  WaitOptions,
-} from './receiver';
+export type { ExporterProtocol, OtlpReceiver, OtlpReceiverOptions } from './receiver';
+export type { FaultOptions, RespondWithOptions } from './faults';
+export type { WaitForMetricOptions, WaitForRecordsOptions, WaitOptions } from './waiting';
 export {
   ancestorsOf,
   assertParentChild,

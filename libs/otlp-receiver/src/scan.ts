@@ -110,6 +110,33 @@ export function scanRecords(
 }
 
 /**
+ * A hit in the raw body of a request (read as UTF-8), or `undefined`: the fallback for fields the
+ * flattened records leave out, such as scope attributes.
+ */
+export function scanRawBody(signal: OtlpSignal, body: Buffer, needle: Needle, test: (text: string) => boolean): ScanHit | undefined {
+  const text = body.toString('utf8');
+  if (!test(text)) return undefined;
+  return { signal, path: 'raw request body', value: snippet(text, needle), label: `${signal} request`, record: undefined };
+}
+
+function snippet(text: string, needle: Needle): string {
+  const found = typeof needle === 'string' ? { index: text.indexOf(needle), length: needle.length } : matchOf(text, needle);
+  const around = text.slice(Math.max(0, found.index - 30), found.index + found.length + 30);
+  // Protobuf framing bytes are not text; show them (and undecodable bytes) as dots.
+  return [...around].map((ch) => (isPrintable(ch) ? ch : '.')).join('');
+}
+
+function matchOf(text: string, pattern: RegExp): { index: number; length: number } {
+  const match = new RegExp(pattern.source, pattern.flags.replace(/[gy]/g, '')).exec(text);
+  return { index: match?.index ?? 0, length: match?.[0].length ?? 0 };
+}
+
+function isPrintable(ch: string): boolean {
+  const code = ch.codePointAt(0) ?? 0;
+  return code >= 0x20 && code !== 0x7f && code !== 0xfffd;
+}
+
+/**
  * Searches every string of the given telemetry — names, attribute keys and values (nested arrays,
  * kvlists and UTF-8 of bytes included), resource, scope, span events/links/status, log bodies —
  * for `needle` (substring, or RegExp test). Resource/scope hits are reported once per service.
