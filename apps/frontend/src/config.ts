@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { env } from '@mcp/service-kit';
 import { z } from 'zod';
 
@@ -33,6 +34,8 @@ export const FrontendConfigSchema = z
     DATABASE_QUERY_TIMEOUT_MS: env.positiveInt(5_000),
     DATABASE_POOL_MAX: env.positiveInt(10),
     LEDGER_OUTBOX_MAX_ROWS: env.positiveInt(10_000),
+    // Relative to the working directory; the directory must be writable (a volume in a container).
+    LEDGER_OUTBOX_PATH: env.string('data/ledger-outbox.sqlite'),
     LEDGER_RETRY_MS: env.positiveInt(500),
     LEDGER_MAX_RETRY_MS: env.positiveInt(5_000),
     READY_TIMEOUT_MS: env.positiveInt(1_000),
@@ -73,6 +76,7 @@ export const FrontendConfigSchema = z
     databaseQueryTimeoutMs: e.DATABASE_QUERY_TIMEOUT_MS,
     databasePoolMax: e.DATABASE_POOL_MAX,
     ledgerOutboxMaxRows: e.LEDGER_OUTBOX_MAX_ROWS,
+    ledgerOutboxPath: resolve(e.LEDGER_OUTBOX_PATH),
     ledgerRetryMs: e.LEDGER_RETRY_MS,
     ledgerMaxRetryMs: e.LEDGER_MAX_RETRY_MS,
     readyTimeoutMs: e.READY_TIMEOUT_MS,

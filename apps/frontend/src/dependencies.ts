@@ -12,6 +12,7 @@ import type { UsageLedger } from './ledger/usage-ledger';
 import { MemoryUsageLedger } from './ledger/memory-usage-ledger';
 import { PgUsageLedger } from './ledger/pg-usage-ledger';
 import { LedgerOutbox } from './ledger/ledger-outbox';
+import { OutboxFile } from './ledger/outbox-file';
 import { FrontendMetrics } from './telemetry/frontend.metrics';
 
 /** The clients main.ts (and the tests) build from config, and close in order at shutdown. */
@@ -59,8 +60,10 @@ export function createRuntime(config: FrontendConfig, logger: Logger, telemetry:
       poolMax: config.databasePoolMax,
       logger,
     });
-    // PostgreSQL down: rows wait in a bounded outbox and are written once it is back (see ledger-outbox.ts).
+    // PostgreSQL down: rows wait in a bounded outbox on disk and are written once it is back (see
+    // ledger-outbox.ts). A file that cannot be opened stops the start: serving unrecorded is worse.
     const outbox = new LedgerOutbox(pgLedger, {
+      file: new OutboxFile(config.ledgerOutboxPath),
       maxRows: config.ledgerOutboxMaxRows,
       retryMs: config.ledgerRetryMs,
       maxRetryMs: config.ledgerMaxRetryMs,

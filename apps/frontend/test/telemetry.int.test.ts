@@ -1,4 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { assertParentChild, renderTraceTree, startOtlpReceiver } from '@mcp/otlp-receiver';
 import type { OtlpReceiver, ReceivedSpan } from '@mcp/otlp-receiver';
 import { serviceEntry, spawnService, useProcessCleanup } from '@mcp/test-kit';
@@ -52,6 +55,7 @@ describe('frontend telemetry (compiled, preloaded, real Redis and PostgreSQL)', 
         REDIS_URL,
         DATABASE_URL,
         LEDGER_TABLE: table,
+        LEDGER_OUTBOX_PATH: join(tmpdir(), `frontend-test-${suffix}`, 'ledger-outbox.sqlite'),
         CACHE_KEY_PREFIX: prefix,
         MODEL_ROUTER_ADDRESS: router.address,
         WORKFLOW_ORCHESTRATOR_URL: orchestrator.url,
@@ -63,6 +67,7 @@ describe('frontend telemetry (compiled, preloaded, real Redis and PostgreSQL)', 
   afterAll(async () => {
     await stores?.deleteKeys(prefix);
     await stores?.dropTable(table);
+    rmSync(join(tmpdir(), `frontend-test-${suffix}`), { recursive: true, force: true });
     await Promise.all([receiver?.close(), router?.close(), orchestrator?.close(), stores?.close()]);
   });
 

@@ -327,6 +327,7 @@ async function startSystem(variant, tag) {
         CACHE_KEY_PREFIX: `${benchId}:`,
         // The default 600 requests per client and minute would answer the load with 429.
         RATE_LIMIT_PER_MINUTE: '100000000',
+        LEDGER_OUTBOX_PATH: join(logDir, 'ledger-outbox.sqlite'),
       }),
       logDir,
     );

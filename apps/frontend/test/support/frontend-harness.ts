@@ -1,7 +1,10 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createServer as createNetServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
 import { createClient } from 'redis';
 import { createLogger, listen, parseConfig } from '@mcp/service-kit';
@@ -37,9 +40,13 @@ export interface RunningFrontend {
   close(): Promise<void>;
 }
 
-/** Builds the app in-process from src/app.ts with the config parsed from `env`, on 127.0.0.1 port 0. */
+/**
+ * Builds the app in-process from src/app.ts with the config parsed from `env`, on 127.0.0.1 port 0.
+ * The ledger outbox file is this run's own (a temporary directory, removed at close) unless `env` names one.
+ */
 export async function startFrontend(env: Record<string, string | undefined>): Promise<RunningFrontend> {
-  const config = parseConfig(FrontendConfigSchema, { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', ...env });
+  const dataDir = mkdtempSync(join(tmpdir(), 'frontend-test-'));
+  const config = parseConfig(FrontendConfigSchema, { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', LEDGER_OUTBOX_PATH: join(dataDir, 'ledger-outbox.sqlite'), ...env });
   const logger = createLogger('frontend-test', config.logLevel);
   const runtime = createRuntime(config, logger);
   await runtime.start();
@@ -60,6 +67,7 @@ export async function startFrontend(env: Record<string, string | undefined>): Pr
       runtime.modelRouter.close();
       await runtime.cache.close();
       await runtime.ledger.close();
+      rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

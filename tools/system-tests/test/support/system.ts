@@ -1,5 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startOtlpReceiver, type OtlpReceiver } from '@mcp/otlp-receiver';
 import { serviceEntry, spawnService, type ServiceProcess } from '@mcp/test-kit';
 
@@ -14,6 +17,10 @@ export interface RunningSystem {
   hub: ServiceProcess;
   orchestrator: ServiceProcess;
   frontend: ServiceProcess;
+  /** Starts a new frontend with the same environment as the first (after the test killed it); `frontend` becomes the new one. */
+  restartFrontend(): Promise<ServiceProcess>;
+  /** The frontend's ledger outbox file (its own, in a temporary directory removed at stop). */
+  ledgerOutboxPath: string;
   /** A real HTTP server standing for an allow-listed external API (`GET /facts` → JSON). */
   externalApi: { url: string; hits: () => number };
   stop(): Promise<void>;
@@ -91,34 +98,47 @@ export async function startSystem(suffix: string, options: SystemOptions = {}): 
       ...per.orchestrator,
     },
   });
-  const frontend = await spawnService(serviceEntry('frontend'), {
-    ...common,
-    serviceName: 'frontend',
-    readyTimeoutMs: 30_000,
-    env: {
-      ...common.env,
-      MODEL_ROUTER_ADDRESS: `127.0.0.1:${modelRouter.port}`,
-      WORKFLOW_ORCHESTRATOR_URL: orchestrator.url,
-      // Where the web page's Socket.IO client finds the hub (GET /config.json).
-      COLLABORATION_HUB_URL: hub.url,
-      SYSTEM_TEST_SUFFIX: suffix,
-      ...per.frontend,
-    },
-  });
-  return {
+  // Each system its own outbox file: rows kept there are replayed into this system's ledger table only.
+  const dataDir = mkdtempSync(join(tmpdir(), `system-${suffix}-`));
+  const ledgerOutboxPath = join(dataDir, 'ledger-outbox.sqlite');
+  const startFrontend = () =>
+    spawnService(serviceEntry('frontend'), {
+      ...common,
+      serviceName: 'frontend',
+      readyTimeoutMs: 30_000,
+      env: {
+        ...common.env,
+        MODEL_ROUTER_ADDRESS: `127.0.0.1:${modelRouter.port}`,
+        WORKFLOW_ORCHESTRATOR_URL: orchestrator.url,
+        // Where the web page's Socket.IO client finds the hub (GET /config.json).
+        COLLABORATION_HUB_URL: hub.url,
+        SYSTEM_TEST_SUFFIX: suffix,
+        LEDGER_OUTBOX_PATH: ledgerOutboxPath,
+        ...per.frontend,
+      },
+    });
+  const system: RunningSystem = {
     receiver,
     modelRouter,
     hub,
     orchestrator,
-    frontend,
+    frontend: await startFrontend(),
+    ledgerOutboxPath,
+    async restartFrontend() {
+      system.frontend = await startFrontend();
+      return system.frontend;
+    },
     externalApi: { url: external.url, hits: external.hits },
     async stop() {
-      for (const service of [frontend, orchestrator, hub, modelRouter]) service.kill('SIGTERM');
-      await Promise.all([frontend, orchestrator, hub, modelRouter].map((s) => s.waitForExit(20_000).catch(() => s.kill('SIGKILL'))));
+      const services = [system.frontend, orchestrator, hub, modelRouter];
+      for (const service of services) service.kill('SIGTERM');
+      await Promise.all(services.map((s) => s.waitForExit(20_000).catch(() => s.kill('SIGKILL'))));
       await new Promise<void>((resolve) => external.server.close(() => resolve()));
       await receiver.close();
+      rmSync(dataDir, { recursive: true, force: true });
     },
   };
+  return system;
 }
 
 export async function postJson(url: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: Record<string, unknown>; headers: Headers }> {
