@@ -1,5 +1,6 @@
 import type { Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import type { Listener } from './service-main.util';
 
 /**
  * Listens on `port` (0 for any) and resolves with the bound port; rejects on EADDRINUSE & co.
@@ -60,6 +61,43 @@ export function createDrainer(server: Server): { drain(timeoutMs: number): Promi
         });
         for (const [socket, inFlight] of active) if (inFlight === 0) socket.destroySoon();
       });
+    },
+  };
+}
+
+/** A `node:http` server as a service's {@link Listener}: {@link listen}, and {@link createDrainer}'s drain. */
+export function httpListener(server: Server): Listener {
+  const drainer = createDrainer(server);
+  return { listen: (port, host) => listen(server, port, host), drain: (timeoutMs) => drainer.drain(timeoutMs) };
+}
+
+/** A framework that owns its `node:http` server and closes it itself, as Fastify does. */
+export interface ServerOwningApp {
+  listen(options: { port: number; host: string }): Promise<unknown>;
+  /** Stops accepting and resolves once in-flight requests finished (and the app's onClose work ran). */
+  close(): Promise<unknown>;
+  readonly server: Server;
+}
+
+/**
+ * Such a framework app as a {@link Listener}: its own close() drains, bounded by `timeoutMs`;
+ * connections still open at the deadline are cut.
+ */
+export function serverOwningListener(app: ServerOwningApp): Listener {
+  return {
+    async listen(port, host) {
+      await app.listen({ port, host });
+      const address = app.server.address();
+      return typeof address === 'object' && address ? address.port : port;
+    },
+    async drain(timeoutMs) {
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, timeoutMs);
+      });
+      await Promise.race([app.close(), deadline]);
+      clearTimeout(timer);
+      app.server.closeAllConnections();
     },
   };
 }
