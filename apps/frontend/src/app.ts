@@ -10,7 +10,7 @@ import type { AnswerCache } from './cache/answer-cache';
 import type { ModelRouterGateway } from './clients/model-router.gateway';
 import type { OrchestratorClient } from './clients/orchestrator.client';
 import type { FrontendConfig } from './config';
-import { createGraphqlHandler } from './graphql/graphql.handler';
+import { createGraphqlHandler, graphqlPostOnly } from './graphql/graphql.handler';
 import { buildSchema } from './graphql/schema';
 import { errorHandler, notFound } from './http/errors.middleware';
 import { apiRateLimit, corsPolicy } from './http/security.middleware';
@@ -99,7 +99,7 @@ export function buildApp(deps: FrontendDependencies): FrontendApp {
   api.use(routeRoutes(routeService));
   api.use(workflowRoutes(workflowService));
   app.use('/api', api);
-  app.all(
+  app.post(
     '/graphql',
     createGraphqlHandler({
       schema: buildSchema({ route: routeService, workflows: workflowService, usage: usageService }),
@@ -108,6 +108,7 @@ export function buildApp(deps: FrontendDependencies): FrontendApp {
       maxFields: config.graphqlMaxFields,
     }),
   );
+  app.all('/graphql', graphqlPostOnly);
 
   app.use(webRoutes(config.web, logger));
 

@@ -1,4 +1,5 @@
 import { status as GrpcStatus } from '@grpc/grpc-js';
+import { getIntrospectionQuery } from 'graphql';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { STUB_MODELS, startFakeModelRouter } from './support/fake-model-router';
 import type { FakeModelRouter } from './support/fake-model-router';
@@ -195,10 +196,6 @@ describe('POST /graphql', () => {
     ['a syntax error', '{ models { name }', 'GRAPHQL_PARSE_FAILED', 'Syntax Error'],
     ['an unknown field', '{ models { price } }', 'GRAPHQL_VALIDATION_FAILED', 'Cannot query field "price"'],
     ['a missing argument', '{ route(modelType: "stub-small") { response } }', 'GRAPHQL_VALIDATION_FAILED', 'argument "prompt"'],
-    ['nesting deeper than 6', '{ models { name { a { b { c { d { e { f } } } } } } } }', 'GRAPHQL_VALIDATION_FAILED', 'nested 8 levels deep; at most 6 are allowed'],
-    ['more than 200 fields', `{ models { ${Array.from({ length: 200 }, (_, i) => `n${i}: name`).join(' ')} } }`, 'GRAPHQL_VALIDATION_FAILED', 'selects 201 fields; at most 200 are allowed'],
-    ['more than 10 root fields', `{ ${Array.from({ length: 11 }, (_, i) => `m${i}: models { name }`).join(' ')} }`, 'GRAPHQL_VALIDATION_FAILED', 'has 11 root fields; at most 10 are allowed'],
-    ['a document over 40 000 characters', `{ models { name } } # ${'x'.repeat(40_000)}`, 'GRAPHQL_VALIDATION_FAILED', 'at most 40000 are allowed'],
     ['a subscription', 'subscription { models { name } }', 'GRAPHQL_VALIDATION_FAILED', 'subscriptions are not supported'],
   ])('rejects %s before execution', async (_name, query, code, message) => {
     const answer = await graphql(frontend.url, query);
@@ -209,6 +206,50 @@ describe('POST /graphql', () => {
     expect(mine, JSON.stringify(answer.json.errors)).toBeDefined();
     expect(mine.extensions.code).toBe(code);
     expect(router.listModelsCalls).toBe(0);
+  });
+
+  /** `fragment F0 on Query { models { name } }` and `levels` fragments each spreading the one before twice: 2^levels fields once spread. */
+  const doubling = (levels: number) =>
+    `{ ...F${levels} } fragment F0 on Query { models { name } } ${Array.from({ length: levels }, (_, i) => `fragment F${i + 1} on Query { ...F${i} ...F${i} }`).join(' ')}`;
+
+  it.each([
+    ['nesting deeper than 6', '{ models { name { a { b { c { d { e { f } } } } } } } }', 'operation (anonymous) is nested more than 6 levels deep; at most 6 are allowed'],
+    ['more than 200 fields once fragments are spread', `{ models { ...N ...N } } fragment N on Model { ${Array.from({ length: 100 }, (_, i) => `n${i}: name`).join(' ')} }`, 'operation (anonymous) selects more than 200 fields (fragments counted where spread); at most 200 are allowed'],
+    ['more than 200 fields written', `{ models { ${Array.from({ length: 200 }, (_, i) => `n${i}: name`).join(' ')} } }`, 'document has more than 200 fields written in it; at most 200 are allowed'],
+    ['more than 10 root fields', `{ ${Array.from({ length: 11 }, (_, i) => `m${i}: models { name }`).join(' ')} }`, 'operation (anonymous) has 11 root fields; at most 10 are allowed'],
+    ['more than 10 root fields through fragments', `{ ...A ...A } fragment A on Query { ${Array.from({ length: 6 }, (_, i) => `m${i}: models { name }`).join(' ')} }`, 'operation (anonymous) has 12 root fields; at most 10 are allowed'],
+    ['a document over 40 000 characters', `{ models { name } } # ${'x'.repeat(40_000)}`, 'document is 40022 characters long; at most 40000 are allowed (pass long values as variables)'],
+    ['a document over 2 000 tokens', `{ models { ${'name '.repeat(2_000)} } }`, 'document has more than 2000 tokens; at most 2000 are allowed'],
+    ['30 levels of fragments doubling the fields', doubling(30), 'fragment F7 selects more than 200 fields (fragments counted where spread); at most 200 are allowed'],
+    ['more than 50 fragments', doubling(60), 'document has more than 50 fragment definitions; at most 50 are allowed'],
+    ['more than 100 fragment spreads', `{ models { ${'...N '.repeat(101)} } } fragment N on Model { name }`, 'document has more than 100 fragment spreads; at most 100 are allowed'],
+    ['more than 200 fields in unused fragments', `{ models { name } } ${[1, 2, 3].map((i) => `fragment U${i} on Model { ${Array.from({ length: 70 }, (_, j) => `a${j}: name`).join(' ')} }`).join(' ')}`, 'document has more than 200 fields written in it; at most 200 are allowed'],
+    ['a deep fragment nobody spreads', `{ models { name } } fragment Deep on Query { models { name { a { b { c { d { e { f } } } } } } } }`, 'fragment Deep is nested more than 6 levels deep; at most 6 are allowed'],
+  ])('refuses %s with a 400 naming the limit, before validation and execution', async (_name, query, message) => {
+    for (const accept of ['application/json', 'application/graphql-response+json']) {
+      const answer = await graphql(frontend.url, query, undefined, { accept });
+      expect(answer.status, answer.text).toBe(400);
+      expect(answer.json).toEqual({ errors: [expect.objectContaining({ message, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } })] });
+    }
+    expect(router.listModelsCalls).toBe(0);
+  });
+
+  it('counts introspection apart: the full introspection query passes the limits', async () => {
+    const answer = await graphql(frontend.url, getIntrospectionQuery({ descriptions: true, specifiedByUrl: true, directiveIsRepeatable: true, inputValueDeprecation: true }));
+    expect(answer.status, answer.text).toBe(200);
+    expect(answer.json.errors).toBeUndefined();
+    expect(answer.json.data.__schema.queryType).toMatchObject({ name: 'Query' });
+  });
+
+  it('answers GET and other methods 405 with Allow: POST, and runs nothing', async () => {
+    const query = new URLSearchParams({ query: '{ route(modelType: "stub-small", prompt: "csrf") { response } }' });
+    for (const method of ['GET', 'PUT', 'DELETE']) {
+      const answer = await http(`${frontend.url}/graphql?${query.toString()}`, { method });
+      expect(answer.status).toBe(405);
+      expect(answer.headers.get('allow')).toBe('POST');
+      expect(answer.json.errors[0]).toEqual({ message: `${method} is not allowed on /graphql: POST the query as JSON (content-type: application/json)`, extensions: { code: 'METHOD_NOT_ALLOWED' } });
+    }
+    expect(router.routeCalls).toHaveLength(0);
   });
 
   it('bad variable values are BAD_USER_INPUT', async () => {

@@ -4,7 +4,8 @@ import { createHandler } from 'graphql-http/lib/use/express';
 import type { RequestHandler } from 'express';
 import { HttpError } from '@mcp/service-kit';
 import type { Logger } from 'pino';
-import { depthLimitRule, fieldLimitRule, noSubscriptionsRule, rootFieldLimitRule } from './validation.rules';
+import { DocumentLimitError, checkDocumentLimits } from './document-limits';
+import { noSubscriptionsRule } from './validation.rules';
 
 export interface GraphqlHandlerOptions {
   schema: GraphQLSchema;
@@ -17,6 +18,10 @@ export interface GraphqlHandlerOptions {
   maxDocumentChars?: number;
   /** Lexer tokens of one document. Default 2 000. */
   maxTokens?: number;
+  /** Fragment definitions of one document. Default 50. */
+  maxFragments?: number;
+  /** Fragment spreads written in one document. Default 100. */
+  maxFragmentSpreads?: number;
 }
 
 /** `extensions.code` of an HTTP status, as clients of GraphQL servers expect them. */
@@ -42,29 +47,43 @@ function tagged(error: GraphQLError, code: string, message = error.message, extr
   });
 }
 
+/** graphql's parse error for a document over `maxTokens` ("more that 2000 tokens" in graphql 16, "than" once fixed). */
+const TOO_MANY_TOKENS = /^Syntax Error: Document contains more th(?:at|an) \d+ tokens/;
+
 /**
- * `POST /graphql` (and GET for queries) with graphql-http. Size, depth, field and root-field limits run
- * before execution; every error leaves with an `extensions.code` and never with a stack or an internal
- * message.
+ * `POST /graphql` with graphql-http. Size, token, fragment, depth, field and root-field limits are
+ * checked right after parsing, in one pass linear in the document, before graphql's own validation
+ * (whose rules are not all linear) runs; a document over a limit is a 400 whatever the client
+ * accepts. Every error leaves with an `extensions.code` and never with a stack or an internal message.
  */
 export function createGraphqlHandler(options: GraphqlHandlerOptions): RequestHandler {
   const maxDocumentChars = options.maxDocumentChars ?? 40_000;
   const maxTokens = options.maxTokens ?? 2_000;
-  const rules = [noSubscriptionsRule, depthLimitRule(options.maxDepth), fieldLimitRule(options.maxFields), rootFieldLimitRule(options.maxRootFields ?? 10)];
+  const limits = {
+    maxDepth: options.maxDepth,
+    maxFields: options.maxFields,
+    maxRootFields: options.maxRootFields ?? 10,
+    maxFragments: options.maxFragments ?? 50,
+    maxFragmentSpreads: options.maxFragmentSpreads ?? 100,
+  };
 
+  // A DocumentLimitError is not a GraphQLError: graphql-http answers errors thrown by parse that are
+  // not GraphQL errors as request errors, 400, and formatError below gives them their code.
   const parseWithLimits: typeof parse = (source, parseOptions) => {
     const length = typeof source === 'string' ? source.length : source.body.length;
     if (length > maxDocumentChars) {
-      throw new GraphQLError(`document is ${length} characters long; at most ${maxDocumentChars} are allowed (pass long values as variables)`, {
-        extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
-      });
+      throw new DocumentLimitError(`document is ${length} characters long; at most ${maxDocumentChars} are allowed (pass long values as variables)`);
     }
+    let document: ReturnType<typeof parse>;
     try {
-      return parse(source, { ...parseOptions, maxTokens });
+      document = parse(source, { ...parseOptions, maxTokens });
     } catch (error) {
+      if (error instanceof GraphQLError && TOO_MANY_TOKENS.test(error.message)) throw new DocumentLimitError(`document has more than ${maxTokens} tokens; at most ${maxTokens} are allowed`);
       if (error instanceof GraphQLError) throw tagged(error, 'GRAPHQL_PARSE_FAILED');
       throw error;
     }
+    checkDocumentLimits(document, limits);
+    return document;
   };
 
   const validateTagged: typeof validate = (schema, document, validationRules, validationOptions, typeInfo) =>
@@ -73,6 +92,7 @@ export function createGraphqlHandler(options: GraphqlHandlerOptions): RequestHan
     );
 
   const formatError = (error: Readonly<GraphQLError | Error>): GraphQLError | Error => {
+    if (error instanceof DocumentLimitError) return new GraphQLError(error.message, { nodes: error.nodes, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
     if (!(error instanceof GraphQLError)) {
       // graphql-http's own request errors ("Missing query", bad variables JSON): safe messages about the request.
       return new GraphQLError(error.message, { extensions: { code: 'BAD_REQUEST' } });
@@ -95,5 +115,17 @@ export function createGraphqlHandler(options: GraphqlHandlerOptions): RequestHan
     return tagged(error, 'BAD_USER_INPUT');
   };
 
-  return createHandler({ schema: options.schema, parse: parseWithLimits, validate: validateTagged, validationRules: rules, formatError });
+  return createHandler({ schema: options.schema, parse: parseWithLimits, validate: validateTagged, validationRules: [noSubscriptionsRule], formatError });
 }
+
+/**
+ * Anything but POST on `/graphql`: 405. A GET query is a request any web page can make its visitors
+ * send (a link, an image), and queries have side effects here (`route` calls a model and writes a
+ * usage row), so GraphQL is POST with a JSON body only, which a cross-site form cannot send.
+ */
+export const graphqlPostOnly: RequestHandler = (req, res) => {
+  res
+    .set('allow', 'POST')
+    .status(405)
+    .json({ errors: [{ message: `${req.method} is not allowed on /graphql: POST the query as JSON (content-type: application/json)`, extensions: { code: 'METHOD_NOT_ALLOWED' } }] });
+};
