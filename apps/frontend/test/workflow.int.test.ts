@@ -1,3 +1,4 @@
+import { LIMITS } from '@mcp/contracts';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeModelRouter } from './support/fake-model-router';
 import type { FakeModelRouter } from './support/fake-model-router';
@@ -106,6 +107,13 @@ describe('POST /api/workflow/execute and GET /api/workflow/runs/:id, forwarded t
     const answer = await http(`${frontend.url}/api/workflow/execute`, { json: workflow });
     expect(answer.status).toBe(expected);
     expect(answer.json.error).toBe(`workflow-orchestrator failed with ${upstream}: mongodb unavailable`);
+  });
+
+  it('502 for an answer larger than any run can be, read no further than the bound', async () => {
+    orchestrator.answers.push({ status: 200, body: JSON.stringify(sampleRun('run-1', { input_data: { text: 'x'.repeat(LIMITS.workflowRunAnswerBytes) } })) });
+    const answer = await http(`${frontend.url}/api/workflow/execute`, { json: workflow });
+    expect(answer.status).toBe(502);
+    expect(answer.json.error).toBe(`workflow-orchestrator answered more than ${LIMITS.workflowRunAnswerBytes} bytes`);
   });
 
   it('504 when the orchestrator does not answer within WORKFLOW_TIMEOUT_MS', async () => {

@@ -1,6 +1,7 @@
 import { env, loadConfigOrExit, parseConfig } from '@mcp/service-kit';
 import { z } from 'zod';
 import { parseAllowlistEntry, type AllowlistEntry } from './services/allowlist';
+import { MEMORY_RUN_STORE_DEFAULTS } from './services/memory-run-store';
 
 const DEFAULT_INTERNAL_SECRET = 'dev-secret';
 
@@ -32,6 +33,12 @@ export const ConfigSchema = z.object({
   MONGODB_DATABASE: env.string(),
   /** How long a run-store operation may wait for MongoDB (server selection) before the request gets 503. */
   RUN_STORE_TIMEOUT_MS: env.positiveInt(2_000),
+  /** How long a run is kept after it was created (MongoDB: a TTL index; in memory: dropped once finished and older). */
+  RUN_RETENTION_SECONDS: env.positiveInt(MEMORY_RUN_STORE_DEFAULTS.retentionMs / 1000),
+  /** In-memory store only: finished runs kept at most (the oldest go first). */
+  MEMORY_RUN_STORE_MAX_RUNS: env.positiveInt(MEMORY_RUN_STORE_DEFAULTS.maxRuns),
+  /** In-memory store only: JSON bytes of finished runs kept at most (the oldest go first). */
+  MEMORY_RUN_STORE_MAX_BYTES: env.positiveInt(MEMORY_RUN_STORE_DEFAULTS.maxBytes),
   COLLABORATION_HUB_URL: baseUrl('http://127.0.0.1:3002'),
   /** Shared secret of the hub's internal endpoint (`x-internal-secret`). */
   INTERNAL_API_SECRET: env.string(DEFAULT_INTERNAL_SECRET),

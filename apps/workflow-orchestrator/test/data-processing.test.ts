@@ -143,6 +143,14 @@ describe('fillTemplate', () => {
     ['{list}', { list: [1, 'two'] }, '[1,"two"]'],
     ['{toString}', {}, '{toString}'],
   ])('%s with %j → %s', (template, data, expected) => {
-    expect(fillTemplate(template, data)).toBe(expected);
+    expect(fillTemplate(template, data, 1_000)).toBe(expected);
+  });
+
+  it('gives up as soon as the text would pass maxChars, before building it', () => {
+    expect(fillTemplate('{a}{a}', { a: 'xyz' }, 6)).toBe('xyzxyz');
+    expect(fillTemplate('{a}{a}', { a: 'xyz' }, 5)).toBeUndefined();
+    expect(fillTemplate('ab{missing}', {}, 10)).toBeUndefined();
+    // 10 000 placeholders over 100 KB would be 1 GB of text: refused after the first few.
+    expect(fillTemplate('{big}'.repeat(10_000), { big: 'x'.repeat(100_000) }, 262_144)).toBeUndefined();
   });
 });

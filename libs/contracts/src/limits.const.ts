@@ -1,3 +1,6 @@
+const STEP_OUTPUT_BYTES = 256 * 1024;
+const RUN_DATA_BYTES = 1024 * 1024;
+
 /** Bounds every boundary enforces; the same numbers on both ends of a hop. */
 export const LIMITS = {
   /** Longest prompt, in characters. */
@@ -12,6 +15,18 @@ export const LIMITS = {
   messageChars: 4_096,
   /** Bytes of one Socket.IO packet (maxHttpBufferSize). */
   socketPacketBytes: 64 * 1024,
+  /**
+   * Bytes (as JSON) of what one workflow step adds to the data; a template is filled only up to this
+   * many characters, so a template of repeated placeholders cannot build a larger string first.
+   */
+  stepOutputBytes: STEP_OUTPUT_BYTES,
+  /** Bytes (as JSON) of a run's whole data: its input_data plus the outputs of all its steps. */
+  runDataBytes: RUN_DATA_BYTES,
+  /**
+   * Bytes of one run as the orchestrator answers it: its data, the final output derived from it (at
+   * most the data again) and the run's own fields. What a client of the orchestrator reads at most.
+   */
+  workflowRunAnswerBytes: 2 * RUN_DATA_BYTES + 64 * 1024,
   /** Longest external_api timeout a step may ask for, in ms. */
   externalApiTimeoutMs: 30_000,
 } as const;

@@ -8,3 +8,4 @@ export type { ServerOwningApp } from './http-server.util';
 export { runService } from './service-main.util';
 export type { BuiltService, Listener, ProcessSettings, RegisterShutdownStep, ServiceMain } from './service-main.util';
 export { HttpError, httpStatusOfGrpc, currentTraceId } from './errors';
+export { readBodyCapped } from './body.util';

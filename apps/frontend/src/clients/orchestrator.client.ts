@@ -1,4 +1,5 @@
-import { HttpError } from '@mcp/service-kit';
+import { LIMITS } from '@mcp/contracts';
+import { HttpError, readBodyCapped } from '@mcp/service-kit';
 
 /** An answer of the orchestrator, passed on as is: status, content type, raw body and the headers worth keeping. */
 export interface UpstreamAnswer {
@@ -67,8 +68,12 @@ export function createOrchestratorClient(options: OrchestratorClientOptions): Or
         const value = response.headers.get(name);
         if (value !== null) headers[name] = value;
       }
-      answer = { status: response.status, contentType: response.headers.get('content-type') ?? 'application/json; charset=utf-8', body: await response.text(), headers };
+      // Bounded: an answer larger than any run can be is a broken upstream, not something to buffer.
+      const body = await readBodyCapped(response, LIMITS.workflowRunAnswerBytes);
+      if (body === undefined) throw new HttpError(502, `${NAME} answered more than ${LIMITS.workflowRunAnswerBytes} bytes`);
+      answer = { status: response.status, contentType: response.headers.get('content-type') ?? 'application/json; charset=utf-8', body, headers };
     } catch (error) {
+      if (error instanceof HttpError) throw error;
       if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
         throw new HttpError(504, `${NAME} did not answer within ${timeoutMs} ms`);
       }

@@ -4,13 +4,16 @@ import { RunNotFoundError, type CreateResult, type IdempotencyClaim, type RunCom
 
 export const RUNS_COLLECTION = 'workflow_runs';
 
-/** A run as stored: the public run plus what idempotency needs, never returned to callers. */
-interface RunDocument extends WorkflowRun {
+/** A run as stored: the public run plus what idempotency and retention need, never returned to callers. */
+export interface RunDocument extends WorkflowRun {
   idempotency_key?: string;
   request_hash?: string;
+  /** When MongoDB's TTL monitor deletes the run (a BSON date: TTL indexes ignore strings). */
+  expires_at: Date;
 }
 
-const PUBLIC_PROJECTION = { _id: 0, idempotency_key: 0, request_hash: 0 } as const;
+const PUBLIC_PROJECTION = { _id: 0, idempotency_key: 0, request_hash: 0, expires_at: 0 } as const;
+const EXPIRES_AT_INDEX = 'expires_at_ttl';
 const DUPLICATE_KEY = 11000;
 
 export interface MongoRunStoreOptions {
@@ -19,6 +22,13 @@ export interface MongoRunStoreOptions {
   database?: string;
   /** Server selection timeout: how long an operation waits for a reachable server before failing. */
   timeoutMs: number;
+  /** How long a run is kept after its created_at, in ms (a TTL index deletes it after). */
+  retentionMs: number;
+}
+
+/** The document of a new run: with its claim, and the date after which MongoDB deletes it. */
+export function runDocument(run: WorkflowRun, claim: IdempotencyClaim | undefined, retentionMs: number): RunDocument {
+  return { ...run, ...(claim ? { idempotency_key: claim.key, request_hash: claim.requestHash } : {}), expires_at: new Date(Date.parse(run.created_at) + retentionMs) };
 }
 
 function isDuplicateKey(error: unknown, field: string): boolean {
@@ -48,8 +58,10 @@ export class MongoRunStore implements RunStore {
   private readonly db: Db;
   private readonly runs: Collection<RunDocument>;
   private indexes: Promise<void> | undefined;
+  private readonly retentionMs: number;
 
   constructor(options: MongoRunStoreOptions) {
+    this.retentionMs = options.retentionMs;
     this.client = new MongoClient(options.url, {
       appName: 'workflow-orchestrator',
       serverSelectionTimeoutMS: options.timeoutMs,
@@ -72,6 +84,8 @@ export class MongoRunStore implements RunStore {
         { idempotency_key: 1 },
         { unique: true, name: 'idempotency_key_unique', partialFilterExpression: { idempotency_key: { $type: 'string' } } },
       );
+      // Each document carries its own expiry, so a change of the retention needs no index change.
+      await this.runs.createIndex({ expires_at: 1 }, { expireAfterSeconds: 0, name: EXPIRES_AT_INDEX });
     })().catch((error: unknown) => {
       this.indexes = undefined;
       throw error;
@@ -81,7 +95,7 @@ export class MongoRunStore implements RunStore {
 
   async create(run: WorkflowRun, claim?: IdempotencyClaim): Promise<CreateResult> {
     await this.ensureIndexes();
-    const document: RunDocument = { ...run, ...(claim ? { idempotency_key: claim.key, request_hash: claim.requestHash } : {}) };
+    const document = runDocument(run, claim, this.retentionMs);
     try {
       // insertOne adds _id to the object it is given; give it a copy.
       await this.runs.insertOne({ ...document });
@@ -91,7 +105,7 @@ export class MongoRunStore implements RunStore {
       const existing = await this.runs.findOne({ idempotency_key: claim.key }, { projection: { _id: 0 } });
       // Deleted between the failed insert and this read: the key is free again, so try once more.
       if (!existing) return this.create(run, claim);
-      const { idempotency_key: _key, request_hash: requestHash, ...stored } = existing;
+      const { idempotency_key: _key, request_hash: requestHash, expires_at: _expires, ...stored } = existing;
       return { created: false, run: stored, requestHash: requestHash ?? '' };
     }
   }

@@ -13,14 +13,29 @@ export type CreateResult =
   /** The key was taken: the run stored under it (possibly still running), never a second one. */
   | { created: false; run: WorkflowRun; requestHash: string };
 
-/** The fields a finished run gets. */
+/** The fields a finished run gets. Not its output: that is derived from the steps (see {@link withOutput}). */
 export interface RunCompletion {
   status: Exclude<WorkflowRunStatus, 'running'>;
   completed_steps: number;
   total_duration_ms: number;
-  output?: Record<string, unknown>;
   error?: string;
   updated_at: string;
+}
+
+/** Bytes of a value as JSON: how the run limits of @mcp/contracts measure data. */
+export function jsonBytes(value: unknown): number {
+  return Buffer.byteLength(JSON.stringify(value) ?? '');
+}
+
+/**
+ * The run as the API answers it. A completed run's `output`, the final data (input_data with every
+ * step's output merged over it in order, as the steps saw it), is derived here and never stored: a
+ * run holds each piece of its data once, in the store and in memory.
+ */
+export function withOutput(run: WorkflowRun): WorkflowRun {
+  if (run.status !== 'completed') return run;
+  // Spread, not Object.assign: a `__proto__` key of the data stays a plain key.
+  return { ...run, output: run.steps.reduce<Record<string, unknown>>((data, step) => ({ ...data, ...step.output }), { ...run.input_data }) };
 }
 
 /**

@@ -1,13 +1,13 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { WorkflowExecuteBody, WorkflowProgressEvent, WorkflowRun, WorkflowStep, WorkflowStepRecord } from '@mcp/contracts';
+import { LIMITS, type WorkflowExecuteBody, type WorkflowProgressEvent, type WorkflowRun, type WorkflowStep, type WorkflowStepRecord } from '@mcp/contracts';
 import type { WorkflowTracer } from '@mcp/mcp-metrics';
 import { currentTraceId } from '@mcp/service-kit';
 import type { Logger } from 'pino';
 import { hostOf, isAllowed, type AllowlistEntry } from './allowlist';
 import type { ProgressNotifier } from './progress-notifier';
-import { RunNotFoundError, type IdempotencyClaim, type RunCompletion, type RunStore } from './run-store';
-import { StepError, type StepContext, type StepExecutors, type StepOutput, type WorkflowData } from './steps';
+import { RunNotFoundError, jsonBytes, withOutput, type IdempotencyClaim, type RunCompletion, type RunStore } from './run-store';
+import { StepError, tooLarge, type StepContext, type StepExecutors, type StepOutput, type WorkflowData } from './steps';
 
 /** The run store could not be reached: nothing can be recorded, so nothing may run. */
 export class RunStoreUnavailableError extends Error {
@@ -79,6 +79,17 @@ export function requestHash(body: WorkflowExecuteBody): string {
   return createHash('sha256').update(canonicalJson(body)).digest('hex');
 }
 
+/**
+ * The JSON size of a step's output, checked against the limits: one step's output, and the run's
+ * whole data (input plus every output so far). Beyond either the step fails, naming the limit.
+ */
+function checkedOutputBytes(output: StepOutput, dataBytesSoFar: number): number {
+  const bytes = jsonBytes(output);
+  if (bytes > LIMITS.stepOutputBytes) tooLarge(`the step's output has ${bytes} bytes, more than ${LIMITS.stepOutputBytes}`);
+  if (dataBytesSoFar + bytes > LIMITS.runDataBytes) tooLarge(`the run's data would have ${dataBytesSoFar + bytes} bytes, more than ${LIMITS.runDataBytes}`);
+  return bytes;
+}
+
 /** Any step failure as a StepError; unexpected errors keep only their class name (their message is unvetted). */
 function asStepError(error: unknown): StepError {
   if (error instanceof StepError) return error;
@@ -108,7 +119,8 @@ export class WorkflowService {
 
   async getRun(runId: string): Promise<WorkflowRun | undefined> {
     try {
-      return await this.options.store.get(runId);
+      const run = await this.options.store.get(runId);
+      return run && withOutput(run);
     } catch (error) {
       throw this.storeFailure('get', error);
     }
@@ -147,13 +159,13 @@ export class WorkflowService {
     if (!created.created) {
       if (claim && created.requestHash !== claim.requestHash) throw new IdempotencyConflictError(created.run.run_id);
       this.options.logger.info({ run_id: created.run.run_id, status: created.run.status }, 'idempotent replay');
-      return { run: await this.whenFinished(created.run), replayed: true };
+      return { run: withOutput(await this.whenFinished(created.run)), replayed: true };
     }
 
     const execution = this.run(run, body);
     this.running.set(run.run_id, execution);
     try {
-      return { run: await execution, replayed: false };
+      return { run: withOutput(await execution), replayed: false };
     } finally {
       this.running.delete(run.run_id);
     }
@@ -179,13 +191,18 @@ export class WorkflowService {
         const started = performance.now();
         progress.send(event('run.started'));
         let data: WorkflowData = { ...body.input_data };
+        let dataBytes = jsonBytes(body.input_data);
         let failure: StepError | undefined;
 
         for (const [index, step] of body.steps.entries()) {
           const stepStarted = performance.now();
           let record: WorkflowStepRecord;
           try {
-            const output = await tracer.traceWorkflowStep(run.run_id, { name: step.name, type: step.type, index }, () => this.executeStep(step, data, context));
+            const output = await tracer.traceWorkflowStep(run.run_id, { name: step.name, type: step.type, index }, async () => {
+              const produced = await this.executeStep(step, data, context);
+              dataBytes += checkedOutputBytes(produced, dataBytes);
+              return produced;
+            });
             data = { ...data, ...output };
             record = { name: step.name, type: step.type, index, status: 'completed', duration_ms: elapsedMs(stepStarted), output };
             run.completed_steps += 1;
@@ -212,7 +229,7 @@ export class WorkflowService {
           status: failure ? 'failed' : 'completed',
           completed_steps: run.completed_steps,
           total_duration_ms: elapsedMs(started),
-          ...(failure ? { error: run.error ?? failure.message } : { output: data }),
+          ...(failure ? { error: run.error ?? failure.message } : {}),
           updated_at: now(),
         };
         Object.assign(run, completion);

@@ -88,14 +88,14 @@ export function runStoreContract(open: () => Promise<RunStore>): void {
     expect(await store.get(run.run_id)).toStrictEqual({ ...run, steps: [step, run.steps[1]], completed_steps: 1, updated_at: '2030-01-01T00:00:00.000Z' });
   });
 
-  it('records the end of a run: completed with its output, or failed with its error', async () => {
+  it('records the end of a run: completed, or failed with its error', async () => {
     const ok = newRun();
     const bad = newRun();
     await store.create(ok);
     await store.create(bad);
-    await store.finish(ok.run_id, { status: 'completed', completed_steps: 2, total_duration_ms: 12.5, output: { text: 'hello', summary: 'hi' }, updated_at: 'u1' });
+    await store.finish(ok.run_id, { status: 'completed', completed_steps: 2, total_duration_ms: 12.5, updated_at: 'u1' });
     await store.finish(bad.run_id, { status: 'failed', completed_steps: 0, total_duration_ms: 3, error: 'step "first" failed', updated_at: 'u2' });
-    expect(await store.get(ok.run_id)).toStrictEqual({ ...ok, status: 'completed', completed_steps: 2, total_duration_ms: 12.5, output: { text: 'hello', summary: 'hi' }, updated_at: 'u1' });
+    expect(await store.get(ok.run_id)).toStrictEqual({ ...ok, status: 'completed', completed_steps: 2, total_duration_ms: 12.5, updated_at: 'u1' });
     expect(await store.get(bad.run_id)).toStrictEqual({ ...bad, status: 'failed', total_duration_ms: 3, error: 'step "first" failed', updated_at: 'u2' });
   });
 

@@ -1,6 +1,6 @@
-import type { DataProcessingOperation } from '@mcp/contracts';
+import { LIMITS, type DataProcessingOperation } from '@mcp/contracts';
 import { fillTemplate } from './template.util';
-import { StepError, type StepExecutor, type StepOfType, type WorkflowData } from './step.types';
+import { StepError, tooLarge, type StepExecutor, type StepOfType, type WorkflowData } from './step.types';
 
 export const DEFAULT_KEYWORD_LIMIT = 5;
 export const DEFAULT_SENTENCE_LIMIT = 3;
@@ -125,7 +125,7 @@ export function applyOperation(step: StepOfType<'data_processing'>, data: Workfl
     case 'template':
       // The schema requires `template` for this operation; the check keeps the types honest.
       if (step.template === undefined) throw new StepError('INVALID_STEP', 'operation template needs "template"');
-      return fillTemplate(step.template, data);
+      return fillTemplate(step.template, data, LIMITS.stepOutputBytes) ?? tooLarge(`the filled template has more than ${LIMITS.stepOutputBytes} characters`);
     case 'pick':
       if (step.keys === undefined) throw new StepError('INVALID_STEP', 'operation pick needs "keys"');
       return pick(data, step.keys);

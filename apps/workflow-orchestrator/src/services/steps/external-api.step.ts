@@ -1,8 +1,10 @@
+import { LIMITS } from '@mcp/contracts';
+import { readBodyCapped } from '@mcp/service-kit';
 import { hostOf, isAllowed, type AllowlistEntry } from '../allowlist';
 import { StepError, type StepExecutor } from './step.types';
 
-/** Largest external API response body a step accepts. */
-export const MAX_RESPONSE_BYTES = 256 * 1024;
+/** Largest external API response body a step accepts: what one step may add to the data. */
+export const MAX_RESPONSE_BYTES = LIMITS.stepOutputBytes;
 /** Redirects followed (each to an allow-listed host) before the step gives up. */
 export const MAX_REDIRECTS = 3;
 
@@ -23,31 +25,6 @@ function requestError(error: unknown, signal: AbortSignal, timeoutMs: number, ho
   if (signal.aborted) return new StepError('TIMEOUT', `external API ${host} did not answer within ${timeoutMs} ms`);
   const code = causeCode(error);
   return new StepError(code ?? 'REQUEST_FAILED', `external API request to ${host} failed${code ? `: ${code}` : ''}`);
-}
-
-/** Reads at most `maxBytes` of the body; a longer body fails the step without being read to the end. */
-async function readCapped(response: Response, maxBytes: number, host: string): Promise<string> {
-  const tooLarge = () => new StepError('RESPONSE_TOO_LARGE', `external API ${host} answered more than ${maxBytes} bytes`);
-  const declared = Number(response.headers.get('content-length'));
-  if (Number.isFinite(declared) && declared > maxBytes) {
-    await response.body?.cancel().catch(() => undefined);
-    throw tooLarge();
-  }
-  if (!response.body) return '';
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel().catch(() => undefined);
-      throw tooLarge();
-    }
-    chunks.push(value);
-  }
-  return new TextDecoder().decode(Buffer.concat(chunks));
 }
 
 /**
@@ -108,13 +85,13 @@ export function externalApiStep(options: { allowlist: readonly AllowlistEntry[];
         await response.body?.cancel().catch(() => undefined);
         throw new StepError('HTTP_STATUS', `external API ${host} answered HTTP ${response.status}`);
       }
-      let text: string;
+      let text: string | undefined;
       try {
-        text = await readCapped(response, maxBytes, host);
+        text = await readBodyCapped(response, maxBytes);
       } catch (error) {
-        if (error instanceof StepError) throw error;
         throw requestError(error, signal, step.timeout_ms, host);
       }
+      if (text === undefined) throw new StepError('RESPONSE_TOO_LARGE', `external API ${host} answered more than ${maxBytes} bytes`);
       let json: unknown;
       try {
         json = JSON.parse(text);

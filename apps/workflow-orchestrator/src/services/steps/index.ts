@@ -5,7 +5,7 @@ import { externalApiStep } from './external-api.step';
 import { modelInferenceStep } from './model-inference.step';
 import type { StepExecutors } from './step.types';
 
-export { StepError } from './step.types';
+export { StepError, tooLarge, OUTPUT_TOO_LARGE } from './step.types';
 export type { StepContext, StepExecutors, StepOutput, WorkflowData } from './step.types';
 
 /** The executor of each step type, wired to the clients they use. */

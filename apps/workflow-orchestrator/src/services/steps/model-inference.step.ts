@@ -37,10 +37,8 @@ export function modelRouterError(error: unknown, deadlineMs: number): StepError 
  */
 export function modelInferenceStep(options: { modelRouter: ModelRouterCaller; deadlineMs: number }): StepExecutor<'model_inference'> {
   return async (step, data, context) => {
-    const prompt = fillTemplate(step.prompt_template, data);
-    if (prompt.length > LIMITS.promptChars) {
-      throw new StepError('PROMPT_TOO_LONG', `the filled prompt has ${prompt.length} characters, more than ${LIMITS.promptChars}`);
-    }
+    const prompt = fillTemplate(step.prompt_template, data, LIMITS.promptChars);
+    if (prompt === undefined) throw new StepError('PROMPT_TOO_LONG', `the filled prompt has more than ${LIMITS.promptChars} characters`);
     let answer;
     try {
       answer = await options.modelRouter.route({ model_type: step.model_type, prompt, ...(context.userId ? { user_id: context.userId } : {}) }, options.deadlineMs);

@@ -31,3 +31,11 @@ export class StepError extends Error {
     this.name = 'StepError';
   }
 }
+
+/** The code of every step that would make more data than the limits of @mcp/contracts allow. */
+export const OUTPUT_TOO_LARGE = 'OUTPUT_TOO_LARGE';
+
+/** Fails the step: what it would produce exceeds a limit (`reason` names the limit, never the data). */
+export function tooLarge(reason: string): never {
+  throw new StepError(OUTPUT_TOO_LARGE, reason);
+}

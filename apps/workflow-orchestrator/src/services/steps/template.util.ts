@@ -16,7 +16,24 @@ function asText(value: unknown): string | undefined {
 /**
  * Fills `{key}` placeholders from the data: strings as they are, numbers and booleans as text,
  * objects and arrays as JSON. A key that is missing (or null) stays as written, `{key}`.
+ * Returns undefined as soon as the text would exceed `maxChars`: a short template of repeated
+ * placeholders over a long value must not build its (huge) result before it is refused.
  */
-export function fillTemplate(template: string, data: WorkflowData): string {
-  return template.replace(PLACEHOLDER, (placeholder, key: string) => (Object.hasOwn(data, key) ? (asText(data[key]) ?? placeholder) : placeholder));
+export function fillTemplate(template: string, data: WorkflowData, maxChars: number): string | undefined {
+  const parts: string[] = [];
+  let length = 0;
+  let last = 0;
+  const add = (text: string): boolean => {
+    length += text.length;
+    if (length > maxChars) return false;
+    parts.push(text);
+    return true;
+  };
+  for (const match of template.matchAll(PLACEHOLDER)) {
+    const [placeholder, key] = match as unknown as [string, string];
+    const value = Object.hasOwn(data, key) ? asText(data[key]) : undefined;
+    if (!add(template.slice(last, match.index)) || !add(value ?? placeholder)) return undefined;
+    last = match.index + placeholder.length;
+  }
+  return add(template.slice(last)) ? parts.join('') : undefined;
 }
