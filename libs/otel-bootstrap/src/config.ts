@@ -1,3 +1,10 @@
+/*
+ * Over 300 lines on purpose: this is the one module that reads the environment (a test of the
+ * sources enforces it), so every variable the bootstrap honours, its default and its validation
+ * are found here and nowhere else. The OTLP exporters read their own OTEL_EXPORTER_OTLP_* settings
+ * (endpoint, headers, TLS), as the specification defines.
+ */
+import { hostname } from 'node:os';
 import { INSTRUMENTATION_NAMES, DEFAULT_INSTRUMENTATIONS, type InstrumentationName } from './instrumentation-names';
 
 /** Explicit options for {@link startTelemetry}; each wins over its environment variable. */
@@ -33,6 +40,9 @@ export type PropagatorName = 'tracecontext' | 'baggage' | 'b3' | 'b3multi';
 export type ResourceDetectorName = 'env' | 'host' | 'os' | 'process' | 'serviceinstance' | 'container';
 export type LogLevelName = 'none' | 'error' | 'warn' | 'info' | 'debug' | 'verbose' | 'all';
 
+/** Probe and metrics paths: a span per scrape or probe would drown the traces that matter. */
+export const IGNORED_INCOMING_PATHS: ReadonlySet<string> = new Set(['/health', '/ready', '/live', '/metrics']);
+
 /** Batch processor settings; `undefined` leaves the SDK's spec default. */
 export interface BatchSettings {
   maxQueueSize: number | undefined;
@@ -41,15 +51,25 @@ export interface BatchSettings {
   maxExportBatchSize: number | undefined;
 }
 
+/** Span limits; `undefined` leaves the SDK's default. */
+export interface SpanLimitSettings {
+  attributeCountLimit?: number;
+  attributeValueLengthLimit?: number;
+  eventCountLimit?: number;
+  linkCountLimit?: number;
+}
+
 /** Every telemetry setting, resolved once: explicit option > environment variable > specification default. */
 export interface ResolvedConfig {
   disabled: boolean;
   logLevel: LogLevelName;
+  /** `OTEL_LOG_LEVEL` is set: the SDK's own diagnostics go to stderr at that level (else the SDK stays silent). */
+  sdkDiagnostics: boolean;
   serviceName: string | undefined;
   serviceVersion: string | undefined;
   resourceAttributes: Record<string, string>;
   resourceDetectors: ResourceDetectorName[];
-  traces: { exporters: TraceExporterName[]; protocol: ExporterProtocol; batch: BatchSettings };
+  traces: { exporters: TraceExporterName[]; protocol: ExporterProtocol; batch: BatchSettings; spanLimits: SpanLimitSettings };
   metrics: {
     exporters: MetricExporterName[];
     protocol: ExporterProtocol;
@@ -57,11 +77,15 @@ export interface ResolvedConfig {
     exportTimeoutMillis: number;
     maxExportBatchSize: number | undefined;
     temporalityPreference: 'cumulative' | 'delta' | 'lowmemory';
+    /** Where the `prometheus` exporter serves `/metrics`: `OTEL_EXPORTER_PROMETHEUS_PORT` / `_HOST`. */
+    prometheus: { port: number; host: string | undefined };
   };
   logs: { exporters: LogExporterName[]; protocol: ExporterProtocol; batch: BatchSettings };
   sampler: { name: SamplerName; ratio: number };
   propagators: PropagatorName[];
   instrumentations: InstrumentationName[];
+  /** Incoming requests to these paths get no span, nor anything under them: {@link IGNORED_INCOMING_PATHS} and `OTEL_NODE_IGNORED_INCOMING_PATHS`. */
+  ignoredIncomingPaths: ReadonlySet<string>;
   shutdownTimeoutMs: number;
   appShutdownTimeoutMs: number;
   handleSignals: boolean;
@@ -113,6 +137,17 @@ export function resolveConfig(options: TelemetryOptions = {}): { config: Resolve
       return fallback;
     }
     if (aliasOf) warnings.push(`${name} is not a standard variable; read as ${aliasOf}`);
+    return value;
+  };
+
+  const number = (name: string): number | undefined => {
+    const raw = read(name);
+    if (raw === undefined) return undefined;
+    const value = Number(raw);
+    if (Number.isNaN(value)) {
+      warnings.push(`${name}="${raw}" is not a number; using the SDK default`);
+      return undefined;
+    }
     return value;
   };
 
@@ -207,6 +242,15 @@ export function resolveConfig(options: TelemetryOptions = {}): { config: Resolve
   }
   const metricBatch = positiveInt('OTEL_IMR_MAX_EXPORT_BATCH_SIZE', undefined, 'the metric reader\'s maxExportBatchSize');
 
+  const spanLimits: SpanLimitSettings = {};
+  const limit = (key: keyof SpanLimitSettings, value: number | undefined): void => {
+    if (value !== undefined) spanLimits[key] = value;
+  };
+  limit('attributeCountLimit', number('OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT') ?? number('OTEL_ATTRIBUTE_COUNT_LIMIT'));
+  limit('attributeValueLengthLimit', number('OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT') ?? number('OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT'));
+  limit('eventCountLimit', number('OTEL_SPAN_EVENT_COUNT_LIMIT'));
+  limit('linkCountLimit', number('OTEL_SPAN_LINK_COUNT_LIMIT'));
+
   // --- sampling and propagation ---------------------------------------------------------------
   const samplerName = oneOf('OTEL_TRACES_SAMPLER', SAMPLERS, 'parentbased_always_on');
   let ratio = 1;
@@ -229,17 +273,27 @@ export function resolveConfig(options: TelemetryOptions = {}): { config: Resolve
   const disabled = new Set(disabledList === 'none' ? [] : disabledList);
   const instrumentations = (enabledList === 'none' ? [] : enabledList).filter((name) => !disabled.has(name));
 
+  // --- incoming HTTP ----------------------------------------------------------------------------
+  // A service adds its own untraced paths (the frontend: the OTLP proxy, whose traces would be
+  // about exporting traces); case-sensitive, as paths are.
+  const ignoredIncomingPaths = new Set(IGNORED_INCOMING_PATHS);
+  for (const path of (read('OTEL_NODE_IGNORED_INCOMING_PATHS') ?? '').split(',').map((p) => p.trim()).filter(Boolean)) {
+    if (path.startsWith('/') && !path.includes('?')) ignoredIncomingPaths.add(path);
+    else warnings.push(`OTEL_NODE_IGNORED_INCOMING_PATHS: "${path}" is not a path (/...) without a query; ignored`);
+  }
+
   const shutdownTimeoutMs = options.shutdownTimeoutMs ?? positiveInt('OTEL_NODE_SHUTDOWN_TIMEOUT_MS', 5_000) ?? 5_000;
   const appShutdownTimeoutMs = options.appShutdownTimeoutMs ?? positiveInt('APP_SHUTDOWN_TIMEOUT_MS', 10_000) ?? 10_000;
 
   const config: ResolvedConfig = {
     disabled: bool('OTEL_SDK_DISABLED', false),
     logLevel: oneOf('OTEL_LOG_LEVEL', LOG_LEVELS, 'info'),
+    sdkDiagnostics: read('OTEL_LOG_LEVEL') !== undefined,
     serviceName,
     serviceVersion,
     resourceAttributes,
     resourceDetectors,
-    traces: { exporters: traceExporters === 'none' ? [] : traceExporters, protocol: tracesProtocol, batch: batch('BSP') },
+    traces: { exporters: traceExporters === 'none' ? [] : traceExporters, protocol: tracesProtocol, batch: batch('BSP'), spanLimits },
     metrics: {
       exporters: metricExporters === 'none' ? [] : metricExporters,
       protocol: metricsProtocol,
@@ -247,17 +301,24 @@ export function resolveConfig(options: TelemetryOptions = {}): { config: Resolve
       exportTimeoutMillis,
       maxExportBatchSize: metricBatch,
       temporalityPreference: oneOf('OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE', ['cumulative', 'delta', 'lowmemory'] as const, 'cumulative'),
+      prometheus: { port: positiveInt('OTEL_EXPORTER_PROMETHEUS_PORT', 9464) ?? 9464, host: read('OTEL_EXPORTER_PROMETHEUS_HOST') },
     },
     logs: { exporters: logExporters === 'none' ? [] : logExporters, protocol: logsProtocol, batch: batch('BLRP') },
     sampler: { name: samplerName, ratio },
     propagators: propagators === 'none' ? [] : propagators,
     instrumentations,
+    ignoredIncomingPaths,
     shutdownTimeoutMs,
     appShutdownTimeoutMs,
     handleSignals: options.handleSignals ?? true,
     sdkSelfMetrics: bool('OTEL_NODE_EXPERIMENTAL_SDK_METRICS', false),
   };
   return { config, warnings };
+}
+
+/** The settings that are set: an `undefined` passed to the SDK would override its default. */
+export function definedOnly<T extends object>(settings: T): Partial<T> {
+  return Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 /**
@@ -300,14 +361,6 @@ export function parseResourceAttributes(
     out[key] = value;
   }
   return out;
-}
-
-function hostname(): string | undefined {
-  try {
-    return require('node:os').hostname() as string;
-  } catch {
-    return undefined;
-  }
 }
 
 // A common misconfiguration (the seed's own): gRPC's port 4317 with the HTTP exporter, or 4318 with gRPC.

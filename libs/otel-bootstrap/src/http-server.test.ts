@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { normalizeMethod, parseForwarded, parseHost, redactQuery } from './http-server';
+import { normalizeMethod, parseForwarded, parseHost, redactQuery } from './http-attributes';
 
 describe('HTTP server attribute helpers', () => {
   it.each([

@@ -1,11 +1,12 @@
 export { startTelemetry } from './start';
 export { onShutdown, runShutdown, shutdownTelemetry, isShuttingDown } from './lifecycle';
 export type { ShutdownHook, TelemetryHandle } from './lifecycle';
-export { resolveConfig, parseResourceAttributes } from './config';
+export { resolveConfig, parseResourceAttributes, IGNORED_INCOMING_PATHS } from './config';
 export type {
   TelemetryOptions,
   ResolvedConfig,
   BatchSettings,
+  SpanLimitSettings,
   ExporterProtocol,
   TraceExporterName,
   MetricExporterName,
@@ -17,6 +18,6 @@ export type {
 } from './config';
 export { INSTRUMENTATION_NAMES, DEFAULT_INSTRUMENTATIONS } from './instrumentation-names';
 export type { InstrumentationName } from './instrumentation-names';
-export { IGNORED_INCOMING_PATHS, redisStatement } from './instrumentations';
-export { DURATION_BUCKETS_SECONDS, HISTOGRAM_VIEW_INSTRUMENTS } from './views';
+export { redisStatement } from './instrumentations';
+export { DURATION_BUCKETS_SECONDS, HISTOGRAM_VIEW_INSTRUMENTS } from './metrics';
 export { withoutTracing } from './without-tracing';

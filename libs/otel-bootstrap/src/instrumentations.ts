@@ -1,11 +1,11 @@
 import type { Span } from '@opentelemetry/api';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import type { IncomingMessage, ServerResponse, ClientRequest } from 'node:http';
+import { Module } from 'node:module';
+import type { ResolvedConfig } from './config';
 import type { InstrumentationName } from './instrumentation-names';
 import { contentLength } from './http-attributes';
-
-/** Probe and metrics paths: a span per scrape or probe would drown the traces that matter. */
-export const IGNORED_INCOMING_PATHS: ReadonlySet<string> = new Set(['/health', '/ready', '/live', '/metrics', '/otlp/v1/traces']);
+import { load } from './packages';
 
 /** Longest argument the Redis statement serializer keeps, as in the seed. */
 export const REDIS_ARG_MAX_LENGTH = 50;
@@ -13,7 +13,7 @@ export const REDIS_ARG_MAX_LENGTH = 50;
 interface InstrumentationFactory {
   /** Packages the instrumented library may be installed as; none means always available (built-ins). */
   modules?: readonly string[];
-  create(): Instrumentation | Instrumentation[];
+  create(config: ResolvedConfig): Instrumentation | Instrumentation[];
 }
 
 /**
@@ -49,27 +49,27 @@ export function redisStatement(command: string, args: ReadonlyArray<string | Buf
 // time and memory for libraries a service never uses.
 const FACTORIES: Record<InstrumentationName, InstrumentationFactory> = {
   http: {
-    create() {
+    create(config) {
       // Incoming requests: our own SERVER spans, a fraction of the upstream cost per request
       // (http-server.ts); outgoing requests: the upstream instrumentation.
-      const { HttpServerInstrumentation } = require('./http-server') as typeof import('./http-server');
-      const { HttpInstrumentation } = require('@opentelemetry/instrumentation-http') as typeof import('@opentelemetry/instrumentation-http');
+      const { HttpServerInstrumentation } = load.httpServer();
+      const { HttpInstrumentation } = load.http();
       return [
-        new HttpServerInstrumentation({ ignoredPaths: IGNORED_INCOMING_PATHS }),
+        new HttpServerInstrumentation({ ignoredPaths: config.ignoredIncomingPaths }),
         new HttpInstrumentation({ disableIncomingRequestInstrumentation: true, applyCustomAttributesOnSpan: applyHttpSizeAttributes }),
       ];
     },
   },
   undici: {
     create() {
-      const { UndiciInstrumentation } = require('@opentelemetry/instrumentation-undici') as typeof import('@opentelemetry/instrumentation-undici');
+      const { UndiciInstrumentation } = load.undici();
       return new UndiciInstrumentation();
     },
   },
   express: {
     modules: ['express'],
     create() {
-      const { ExpressInstrumentation, ExpressLayerType } = require('@opentelemetry/instrumentation-express') as typeof import('@opentelemetry/instrumentation-express');
+      const { ExpressInstrumentation, ExpressLayerType } = load.express();
       // No layer becomes a span: middleware and router layers only repeat the request span (as the
       // seed decided), and so does the request handler's span (same route, same timing) at a third
       // of the per-request cost (BENCHMARKS.md). The instrumentation still names the SERVER span
@@ -84,7 +84,7 @@ const FACTORIES: Record<InstrumentationName, InstrumentationFactory> = {
     create() {
       // The route on the SERVER span, no span of its own (framework-routes.ts): @fastify/otel's
       // request span repeated the SERVER span and cost 19 µs per request (BENCHMARKS.md).
-      const { FastifyRouteInstrumentation } = require('./framework-routes') as typeof import('./framework-routes');
+      const { FastifyRouteInstrumentation } = load.frameworkRoutes();
       return new FastifyRouteInstrumentation();
     },
   },
@@ -92,14 +92,14 @@ const FACTORIES: Record<InstrumentationName, InstrumentationFactory> = {
     modules: ['koa'],
     create() {
       // As for Fastify: the route from @koa/router on the SERVER span, no router or middleware span.
-      const { KoaRouteInstrumentation } = require('./framework-routes') as typeof import('./framework-routes');
+      const { KoaRouteInstrumentation } = load.frameworkRoutes();
       return new KoaRouteInstrumentation();
     },
   },
   graphql: {
     modules: ['graphql'],
     create() {
-      const { GraphQLInstrumentation } = require('@opentelemetry/instrumentation-graphql') as typeof import('@opentelemetry/instrumentation-graphql');
+      const { GraphQLInstrumentation } = load.graphql();
       // Field resolvers that only read a property would be one span per field per item.
       return new GraphQLInstrumentation({ ignoreTrivialResolveSpans: true, mergeItems: true, allowValues: false });
     },
@@ -107,28 +107,28 @@ const FACTORIES: Record<InstrumentationName, InstrumentationFactory> = {
   grpc: {
     modules: ['@grpc/grpc-js'],
     create() {
-      const { GrpcInstrumentation } = require('@opentelemetry/instrumentation-grpc') as typeof import('@opentelemetry/instrumentation-grpc');
+      const { GrpcInstrumentation } = load.grpc();
       return new GrpcInstrumentation({ ignoreGrpcMethods: ['Check', 'Watch'] });
     },
   },
   'socket.io': {
     modules: ['socket.io'],
     create() {
-      const { SocketIoInstrumentation } = require('@opentelemetry/instrumentation-socket.io') as typeof import('@opentelemetry/instrumentation-socket.io');
+      const { SocketIoInstrumentation } = load.socketIo();
       return new SocketIoInstrumentation();
     },
   },
   redis: {
     modules: ['redis', '@redis/client'],
     create() {
-      const { RedisInstrumentation } = require('@opentelemetry/instrumentation-redis') as typeof import('@opentelemetry/instrumentation-redis');
+      const { RedisInstrumentation } = load.redis();
       return new RedisInstrumentation({ dbStatementSerializer: redisStatement, requireParentSpan: true });
     },
   },
   pg: {
     modules: ['pg'],
     create() {
-      const { PgInstrumentation } = require('@opentelemetry/instrumentation-pg') as typeof import('@opentelemetry/instrumentation-pg');
+      const { PgInstrumentation } = load.pg();
       // Parameterised statements only: values (prompts, user ids) never become attributes.
       return new PgInstrumentation({ enhancedDatabaseReporting: false, requireParentSpan: true });
     },
@@ -136,45 +136,45 @@ const FACTORIES: Record<InstrumentationName, InstrumentationFactory> = {
   mongodb: {
     modules: ['mongodb'],
     create() {
-      const { MongoDBInstrumentation } = require('@opentelemetry/instrumentation-mongodb') as typeof import('@opentelemetry/instrumentation-mongodb');
+      const { MongoDBInstrumentation } = load.mongodb();
       return new MongoDBInstrumentation({ enhancedDatabaseReporting: false });
     },
   },
   pino: {
     modules: ['pino'],
     create() {
-      const { PinoInstrumentation } = require('@opentelemetry/instrumentation-pino') as typeof import('@opentelemetry/instrumentation-pino');
+      const { PinoInstrumentation } = load.pino();
       // Adds trace_id/span_id/trace_flags to every line and sends each record as an OTLP log.
       return new PinoInstrumentation();
     },
   },
   'runtime-node': {
     create() {
-      const { RuntimeNodeInstrumentation } = require('@opentelemetry/instrumentation-runtime-node') as typeof import('@opentelemetry/instrumentation-runtime-node');
+      const { RuntimeNodeInstrumentation } = load.runtimeNode();
       return new RuntimeNodeInstrumentation();
     },
   },
   dns: {
     create() {
-      const { DnsInstrumentation } = require('@opentelemetry/instrumentation-dns') as typeof import('@opentelemetry/instrumentation-dns');
+      const { DnsInstrumentation } = load.dns();
       return new DnsInstrumentation();
     },
   },
   net: {
     create() {
-      const { NetInstrumentation } = require('@opentelemetry/instrumentation-net') as typeof import('@opentelemetry/instrumentation-net');
+      const { NetInstrumentation } = load.net();
       return new NetInstrumentation();
     },
   },
   fs: {
     create() {
-      const { FsInstrumentation } = require('@opentelemetry/instrumentation-fs') as typeof import('@opentelemetry/instrumentation-fs');
+      const { FsInstrumentation } = load.fs();
       return new FsInstrumentation({ requireParentSpan: true });
     },
   },
   'aws-sdk': {
     create() {
-      const { AwsInstrumentation } = require('@opentelemetry/instrumentation-aws-sdk') as typeof import('@opentelemetry/instrumentation-aws-sdk');
+      const { AwsInstrumentation } = load.awsSdk();
       return new AwsInstrumentation();
     },
   },
@@ -206,20 +206,20 @@ export interface InstrumentationSet {
  * a service pays only for the libraries it uses, and a missing library costs nothing.
  */
 export function createInstrumentations(
-  names: readonly InstrumentationName[],
+  config: ResolvedConfig,
   onLateCreate: (instrumentation: Instrumentation) => void,
   onLateFailure: (name: InstrumentationName, error: unknown) => void,
 ): InstrumentationSet {
-  const { restrictRequireHook, hookModulesOf } = require('./require-hook') as typeof import('./require-hook');
+  const { restrictRequireHook, hookModulesOf } = load.requireHook();
   restrictRequireHook();
   const create = (name: InstrumentationName): Instrumentation[] => {
-    const created = [FACTORIES[name].create()].flat();
+    const created = [FACTORIES[name].create(config)].flat();
     created.forEach(hookModulesOf);
     return created;
   };
   const result: InstrumentationSet = { eager: [], deferred: [], failed: [], cancelDeferred: () => undefined };
   const triggers = new Map<string, { name: InstrumentationName; modules: readonly string[] }>();
-  for (const name of names) {
+  for (const name of config.instrumentations) {
     const factory = FACTORIES[name];
     if (factory.modules) {
       result.deferred.push(name);
@@ -248,7 +248,6 @@ function createOnFirstRequire(
   triggers: Map<string, { name: InstrumentationName; modules: readonly string[] }>,
   create: (name: InstrumentationName) => void,
 ): () => void {
-  const Module = require('node:module') as { prototype: { require: (id: string) => unknown } };
   const next = Module.prototype.require;
   Module.prototype.require = function requireCreatingInstrumentation(this: unknown, id: string) {
     // Relative and absolute paths and built-ins are never a trigger; the check costs one char read

@@ -1,5 +1,6 @@
 import type { Resource, ResourceDetector } from '@opentelemetry/resources';
 import type { ResolvedConfig } from './config';
+import { load } from './packages';
 
 /**
  * The process detector of the SDK records `process.command_args`, where a credential passed on the
@@ -18,7 +19,7 @@ const safeProcessDetector: ResourceDetector = {
 };
 
 export function buildResource(config: ResolvedConfig): Resource {
-  const resources = require('@opentelemetry/resources') as typeof import('@opentelemetry/resources');
+  const resources = load.resources();
   const detectors: ResourceDetector[] = [];
   for (const name of config.resourceDetectors) {
     switch (name) {
@@ -35,7 +36,7 @@ export function buildResource(config: ResolvedConfig): Resource {
         detectors.push(resources.serviceInstanceIdDetector);
         break;
       case 'container':
-        detectors.push((require('@opentelemetry/resource-detector-container') as typeof import('@opentelemetry/resource-detector-container')).containerDetector);
+        detectors.push(load.containerDetector().containerDetector);
         break;
       case 'env':
         // OTEL_RESOURCE_ATTRIBUTES is parsed by resolveConfig (with $(VAR) expansion) and merged below.

@@ -1,11 +1,13 @@
 import express, { Router } from 'express';
 import type { Request, Response } from 'express';
 import { rateLimit } from 'express-rate-limit';
-import { withoutTracing } from '@mcp/otel-bootstrap';
 import type { Logger } from 'pino';
 import { errorBody } from '../http/errors.middleware';
 
-/** The browser exports here (same origin, so no CORS); IGNORED_INCOMING_PATHS of @mcp/otel-bootstrap leaves it untraced. */
+/**
+ * The browser exports here (same origin, so no CORS). Untraced, with all it does: the frontend's
+ * configuration lists it in OTEL_NODE_IGNORED_INCOMING_PATHS (its Dockerfile and dev targets).
+ */
 export const OTLP_PROXY_PATH = '/otlp/v1/traces';
 /** Browser batches are small (a few hundred spans at most); anything bigger is refused with 413. */
 export const OTLP_PROXY_BODY_LIMIT_BYTES = 512 * 1024;
@@ -22,8 +24,8 @@ export interface OtlpProxyOptions {
 /**
  * `POST /otlp/v1/traces`: browser spans, forwarded as they came (protobuf or JSON) to the collector.
  * Bounded (512 KiB → 413, other content types → 415, rate-limited → 429), and never traced itself:
- * neither the request (ignored path) nor the forwarding call (withoutTracing) makes spans, so export
- * does not feed export.
+ * the path is ignored, so neither the request nor the forwarding call makes spans, and export does
+ * not feed export.
  */
 export function otlpProxyRoutes(options: OtlpProxyOptions): Router {
   const router = Router();
@@ -48,9 +50,7 @@ export function otlpProxyRoutes(options: OtlpProxyOptions): Router {
       const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       const contentType = req.is('application/json') ? 'application/json' : 'application/x-protobuf';
       try {
-        const answer = await withoutTracing(() =>
-          fetch(options.targetUrl, { method: 'POST', headers: { 'content-type': contentType }, body, signal: AbortSignal.timeout(FORWARD_TIMEOUT_MS) }),
-        );
+        const answer = await fetch(options.targetUrl, { method: 'POST', headers: { 'content-type': contentType }, body, signal: AbortSignal.timeout(FORWARD_TIMEOUT_MS) });
         const payload = Buffer.from(await answer.arrayBuffer());
         if (answer.status >= 500) {
           options.logger.warn({ status: answer.status, bytes: body.length }, 'otlp proxy: collector failed');

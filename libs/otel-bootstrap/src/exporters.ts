@@ -2,7 +2,32 @@ import type { ExportResult } from '@opentelemetry/core';
 import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import type { AggregationTemporality, InstrumentType, PushMetricExporter, ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
+import type { ExporterProtocol, ResolvedConfig } from './config';
 import { log } from './log';
+import { load } from './packages';
+
+/**
+ * The OTLP exporters, one package per signal and protocol. They read their endpoint, headers,
+ * timeout, compression and TLS settings from the environment themselves, as the specification
+ * defines; only the protocol in use is ever loaded, on the first export.
+ */
+const OTLP = {
+  traces: {
+    grpc: (): SpanExporter => new (load.traceOtlpGrpc().OTLPTraceExporter)(),
+    'http/json': (): SpanExporter => new (load.traceOtlpHttp().OTLPTraceExporter)(),
+    'http/protobuf': (): SpanExporter => new (load.traceOtlpProto().OTLPTraceExporter)(),
+  },
+  metrics: {
+    grpc: (): PushMetricExporter => new (load.metricsOtlpGrpc().OTLPMetricExporter)(),
+    'http/json': (): PushMetricExporter => new (load.metricsOtlpHttp().OTLPMetricExporter)(),
+    'http/protobuf': (): PushMetricExporter => new (load.metricsOtlpProto().OTLPMetricExporter)(),
+  },
+  logs: {
+    grpc: (): LogRecordExporter => new (load.logsOtlpGrpc().OTLPLogExporter)(),
+    'http/json': (): LogRecordExporter => new (load.logsOtlpHttp().OTLPLogExporter)(),
+    'http/protobuf': (): LogRecordExporter => new (load.logsOtlpProto().OTLPLogExporter)(),
+  },
+} satisfies Record<'traces' | 'metrics' | 'logs', Record<ExporterProtocol, () => unknown>>;
 
 /** ExportResultCode.FAILED, by value: this module must not load @opentelemetry/core eagerly. */
 const FAILED = 1;
@@ -18,13 +43,13 @@ class Lazy<T extends { shutdown(): Promise<void>; forceFlush?(): Promise<void> }
   private failure: Error | undefined;
   constructor(
     private readonly what: string,
-    private readonly load: () => T,
+    private readonly create: () => T,
   ) {}
 
   get(): T | undefined {
     if (this.instance || this.failure) return this.instance;
     try {
-      this.instance = this.load();
+      this.instance = this.create();
     } catch (error) {
       this.failure = error instanceof Error ? error : new Error(String(error));
       log('error', `${this.what} could not be loaded; nothing of that signal is exported: ${this.failure.message}`);
@@ -48,8 +73,9 @@ class Lazy<T extends { shutdown(): Promise<void>; forceFlush?(): Promise<void> }
   }
 }
 
-export function lazySpanExporter(what: string, load: () => SpanExporter): SpanExporter {
-  const lazy = new Lazy(what, load);
+/** The OTLP span exporter of `protocol`, loaded on its first export. */
+export function otlpSpanExporter(protocol: ExporterProtocol): SpanExporter {
+  const lazy = new Lazy(`the OTLP trace exporter (${protocol})`, OTLP.traces[protocol]);
   return {
     export: (spans: ReadableSpan[], done: (result: ExportResult) => void) => lazy.export(done, (e) => e.export(spans, done)),
     shutdown: () => lazy.shutdown(),
@@ -57,8 +83,9 @@ export function lazySpanExporter(what: string, load: () => SpanExporter): SpanEx
   };
 }
 
-export function lazyLogExporter(what: string, load: () => LogRecordExporter): LogRecordExporter {
-  const lazy = new Lazy(what, load);
+/** The OTLP log exporter of `protocol`, loaded on its first export. */
+export function otlpLogExporter(protocol: ExporterProtocol): LogRecordExporter {
+  const lazy = new Lazy(`the OTLP log exporter (${protocol})`, OTLP.logs[protocol]);
   return {
     export: (records: ReadableLogRecord[], done: (result: ExportResult) => void) => lazy.export(done, (e) => e.export(records, done)),
     shutdown: () => lazy.shutdown(),
@@ -66,20 +93,16 @@ export function lazyLogExporter(what: string, load: () => LogRecordExporter): Lo
   };
 }
 
-export type TemporalityPreference = 'cumulative' | 'delta' | 'lowmemory';
-
 /**
- * The metric reader asks its exporter for the aggregation temporality when it is built, so a lazy
- * metric exporter answers that itself, by the rules of the OTLP metric exporter for
- * OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE.
+ * The OTLP metric exporter of `protocol`, loaded on its first export. The metric reader asks its
+ * exporter for the aggregation temporality when it is built, so the lazy exporter answers that
+ * itself, by the rules of the OTLP metric exporter for OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE.
  */
-export function lazyMetricExporter(
-  what: string,
-  load: () => PushMetricExporter,
-  preference: TemporalityPreference,
+export function otlpMetricExporter(
+  { protocol, temporalityPreference: preference }: ResolvedConfig['metrics'],
   sdk: { AggregationTemporality: typeof AggregationTemporality; InstrumentType: typeof InstrumentType },
 ): PushMetricExporter {
-  const lazy = new Lazy(what, load);
+  const lazy = new Lazy(`the OTLP metric exporter (${protocol})`, OTLP.metrics[protocol]);
   const { CUMULATIVE, DELTA } = sdk.AggregationTemporality;
   const I = sdk.InstrumentType;
   const deltaKinds =
