@@ -1,6 +1,6 @@
-import { ConfigError, parseConfig } from '@mcp/service-kit';
+import { ConfigError, DEVELOPMENT_INTERNAL_API_SECRET, parseConfig } from '@mcp/service-kit';
 import { describe, expect, it } from 'vitest';
-import { ConfigSchema, DEV_INTERNAL_SECRET } from './config';
+import { ConfigSchema } from './config';
 import type { HubConfig } from './config';
 
 describe('config', () => {
@@ -12,7 +12,8 @@ describe('config', () => {
       REDIS_URL: undefined,
       REDIS_ADAPTER_KEY: 'mcp-collaboration-hub',
       ADAPTER_REQUESTS_TIMEOUT_MS: 2000,
-      INTERNAL_API_SECRET: DEV_INTERNAL_SECRET,
+      NODE_ENV: undefined,
+      INTERNAL_API_SECRET: DEVELOPMENT_INTERNAL_API_SECRET,
       SOCKET_CORS_ORIGINS: [],
       DRAIN_TIMEOUT_MS: 5000,
       READINESS_TIMEOUT_MS: 1000,
@@ -23,7 +24,7 @@ describe('config', () => {
     { env: { PORT: '0' }, key: 'PORT', value: 0 },
     { env: { PORT: '' }, key: 'PORT', value: 3002 },
     { env: { REDIS_URL: 'rediss://cache:6380/1' }, key: 'REDIS_URL', value: 'rediss://cache:6380/1' },
-    { env: { INTERNAL_API_SECRET: '' }, key: 'INTERNAL_API_SECRET', value: DEV_INTERNAL_SECRET },
+    { env: { INTERNAL_API_SECRET: '' }, key: 'INTERNAL_API_SECRET', value: DEVELOPMENT_INTERNAL_API_SECRET },
     { env: { SOCKET_CORS_ORIGINS: 'http://a.test, http://b.test' }, key: 'SOCKET_CORS_ORIGINS', value: ['http://a.test', 'http://b.test'] },
   ])('$key from $env', ({ env, key, value }) => {
     expect(parseConfig(ConfigSchema, env)[key as keyof HubConfig]).toEqual(value);

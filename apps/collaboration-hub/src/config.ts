@@ -1,8 +1,5 @@
-import { env } from '@mcp/service-kit';
+import { DEVELOPMENT_INTERNAL_API_SECRET, env, productionSecrets } from '@mcp/service-kit';
 import { z } from 'zod';
-
-/** The shared secret used when INTERNAL_API_SECRET is unset: fine on a laptop, logged as a warning. */
-export const DEV_INTERNAL_SECRET = 'dev-secret';
 
 /** The collaboration-hub's environment. Parsed once, in main.ts; nothing else reads process.env. */
 export const ConfigSchema = z.object({
@@ -17,14 +14,16 @@ export const ConfigSchema = z.object({
   REDIS_ADAPTER_KEY: env.string('mcp-collaboration-hub'),
   /** How long a cross-instance query (participants, room size) waits for the other instances. */
   ADAPTER_REQUESTS_TIMEOUT_MS: env.positiveInt(2_000),
-  /** Shared secret of POST /internal/sessions/:id/events (header x-internal-secret). */
-  INTERNAL_API_SECRET: env.string(DEV_INTERNAL_SECRET),
+  /** `production` requires INTERNAL_API_SECRET (see productionSecrets). */
+  NODE_ENV: env.nodeEnv(),
+  /** Shared secret of POST /internal/sessions/:id/events (header x-internal-secret); the development one when unset, outside production. */
+  INTERNAL_API_SECRET: env.string(DEVELOPMENT_INTERNAL_API_SECRET),
   /** Browser origins allowed to open Socket.IO connections (comma-separated); empty = same origin only. */
   SOCKET_CORS_ORIGINS: env.list(),
   /** How long shutdown lets in-flight HTTP requests finish before closing their connections. */
   DRAIN_TIMEOUT_MS: env.positiveInt(5_000),
   /** Bound of each /ready dependency check. */
   READINESS_TIMEOUT_MS: env.positiveInt(1_000),
-});
+}).superRefine(productionSecrets('INTERNAL_API_SECRET'));
 
 export type HubConfig = z.infer<typeof ConfigSchema>;

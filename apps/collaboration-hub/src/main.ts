@@ -1,7 +1,7 @@
 import { isShuttingDown, onShutdown } from '@mcp/otel-bootstrap';
-import { httpListener, loadConfigOrExit, runService } from '@mcp/service-kit';
+import { DEVELOPMENT_INTERNAL_API_SECRET, httpListener, loadConfigOrExit, runService } from '@mcp/service-kit';
 import { createHub } from './app';
-import { ConfigSchema, DEV_INTERNAL_SECRET } from './config';
+import { ConfigSchema } from './config';
 import { connectRedisPubSub } from './infra/redis-pubsub';
 import { CollaborationMetrics } from './services/collaboration.metrics';
 
@@ -14,7 +14,7 @@ void runService(
     loadConfig: () => loadConfigOrExit(ConfigSchema),
     settings: (config) => ({ logLevel: config.LOG_LEVEL, port: config.PORT, host: config.HOST, drainTimeoutMs: config.DRAIN_TIMEOUT_MS }),
     async build(config, logger) {
-      if (config.INTERNAL_API_SECRET === DEV_INTERNAL_SECRET) {
+      if (config.INTERNAL_API_SECRET === DEVELOPMENT_INTERNAL_API_SECRET) {
         logger.warn('INTERNAL_API_SECRET is not set: the internal endpoint accepts the development secret');
       }
       const redis = config.REDIS_URL === undefined ? undefined : await connectRedisPubSub(config.REDIS_URL, logger, REDIS_CONNECT_TIMEOUT_MS);

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { env } from '@mcp/service-kit';
+import { env, productionSecrets } from '@mcp/service-kit';
 import { z } from 'zod';
 
 /** A SQL identifier we interpolate (tables cannot be bind parameters): optionally schema-qualified, lower case. */
@@ -43,6 +43,9 @@ export const FrontendConfigSchema = z
     RATE_LIMIT_PER_MINUTE: env.positiveInt(600),
     CORS_ORIGINS: env.list(),
     TRUST_PROXY_HOPS: nonNegativeInt(0),
+    /** `production` requires USER_HASH_KEY (see productionSecrets). */
+    NODE_ENV: env.nodeEnv(),
+    /** HMAC key of `mcp.user_hash`; outside production it may be unset (plain SHA-256). */
     USER_HASH_KEY: env.string(),
     GRAPHQL_MAX_DEPTH: env.positiveInt(6),
     GRAPHQL_MAX_FIELDS: env.positiveInt(200),
@@ -58,6 +61,7 @@ export const FrontendConfigSchema = z
     COLLABORATION_HUB_URL: env.url(['http', 'https']),
     WEB_DIST_DIR: env.string(),
   })
+  .superRefine(productionSecrets('USER_HASH_KEY'))
   .transform((e) => ({
     port: e.PORT,
     host: e.HOST,

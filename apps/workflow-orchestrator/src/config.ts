@@ -1,9 +1,7 @@
-import { env, loadConfigOrExit, parseConfig } from '@mcp/service-kit';
+import { DEVELOPMENT_INTERNAL_API_SECRET, env, loadConfigOrExit, parseConfig, productionSecrets } from '@mcp/service-kit';
 import { z } from 'zod';
 import { parseAllowlistEntry, type AllowlistEntry } from './services/allowlist';
 import { MEMORY_RUN_STORE_DEFAULTS } from './services/memory-run-store';
-
-const DEFAULT_INTERNAL_SECRET = 'dev-secret';
 
 /** An optional http(s) URL with a default, without a trailing slash. */
 const baseUrl = (fallback: string) => env.url(['http', 'https']).transform((value) => (value ?? fallback).replace(/\/+$/, ''));
@@ -40,8 +38,10 @@ export const ConfigSchema = z.object({
   /** In-memory store only: JSON bytes of finished runs kept at most (the oldest go first). */
   MEMORY_RUN_STORE_MAX_BYTES: env.positiveInt(MEMORY_RUN_STORE_DEFAULTS.maxBytes),
   COLLABORATION_HUB_URL: baseUrl('http://127.0.0.1:3002'),
-  /** Shared secret of the hub's internal endpoint (`x-internal-secret`). */
-  INTERNAL_API_SECRET: env.string(DEFAULT_INTERNAL_SECRET),
+  /** `production` requires INTERNAL_API_SECRET (see productionSecrets). */
+  NODE_ENV: env.nodeEnv(),
+  /** Shared secret of the hub's internal endpoint (`x-internal-secret`); the development one when unset, outside production. */
+  INTERNAL_API_SECRET: env.string(DEVELOPMENT_INTERNAL_API_SECRET),
   /** Timeout of one progress event POST to the hub; also how long a response waits for the last events. */
   HUB_EVENT_TIMEOUT_MS: env.positiveInt(2_000),
   /** Hosts (`api.example.com`, any port) or `host:port` pairs external_api steps may call. Empty: none. */
@@ -52,7 +52,7 @@ export const ConfigSchema = z.object({
   READY_TIMEOUT_MS: env.positiveInt(1_000),
   /** How long shutdown lets in-flight requests finish before closing their connections. */
   DRAIN_TIMEOUT_MS: env.positiveInt(5_000),
-});
+}).superRefine(productionSecrets('INTERNAL_API_SECRET'));
 export type Config = z.infer<typeof ConfigSchema>;
 
 /** For main.ts: the parsed environment, or every problem on stderr and exit 78. */
@@ -66,5 +66,5 @@ export function configFrom(environment: Record<string, string | undefined>): Con
 }
 
 export function usesDefaultSecret(config: Config): boolean {
-  return config.INTERNAL_API_SECRET === DEFAULT_INTERNAL_SECRET;
+  return config.INTERNAL_API_SECRET === DEVELOPMENT_INTERNAL_API_SECRET;
 }

@@ -65,4 +65,42 @@ export const env = {
   string: stringVar,
   list: () => z.preprocess((value) => (typeof value === 'string' && value.trim() !== '' ? value.split(',').map((s) => s.trim()).filter(Boolean) : []), z.array(z.string())),
   logLevel: () => z.preprocess(unsetIfEmpty, z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')),
+  /** `NODE_ENV`; `production` (what the images set) turns on {@link productionSecrets}. */
+  nodeEnv: () => stringVar(),
 } as const;
+
+/** What the services send and expect in `x-internal-secret` when INTERNAL_API_SECRET is unset: development only. */
+export const DEVELOPMENT_INTERNAL_API_SECRET = 'dev-secret';
+
+/** The shortest secret production accepts (`openssl rand -hex 32` gives 64 characters). */
+export const MIN_PRODUCTION_SECRET_LENGTH = 32;
+
+/**
+ * Secret values written in this repository that are long enough to pass the length rule: anyone can
+ * read them, so production refuses them. tools/deploy-checks finds every secret value the repository
+ * commits and proves each one is refused, so a new long example fails that check until it is listed here.
+ */
+const COMMITTED_SECRET_VALUES: ReadonlySet<string> = new Set([DEVELOPMENT_INTERNAL_API_SECRET]);
+
+/**
+ * A `.superRefine` of a service's schema (which must read NODE_ENV with `env.nodeEnv()`): with
+ * NODE_ENV=production each named secret must be set, at least {@link MIN_PRODUCTION_SECRET_LENGTH}
+ * characters long and none of the values this repository commits, or the service refuses to start
+ * and says which. Development and tests (any other NODE_ENV) keep their defaults.
+ */
+export function productionSecrets<Name extends string>(...names: Name[]) {
+  return (config: { NODE_ENV?: string | undefined } & { [K in Name]?: string | undefined }, ctx: z.RefinementCtx): void => {
+    if (config.NODE_ENV !== 'production') return;
+    const advice = `production needs a secret of its own, at least ${MIN_PRODUCTION_SECRET_LENGTH} characters (e.g. \`openssl rand -hex 32\`)`;
+    for (const name of names) {
+      const value: string | undefined = config[name];
+      const problem =
+        value === undefined || COMMITTED_SECRET_VALUES.has(value)
+          ? `is unset or a development value committed in this repository; ${advice}`
+          : value.length < MIN_PRODUCTION_SECRET_LENGTH
+            ? `is ${value.length} characters; ${advice}`
+            : undefined;
+      if (problem) ctx.addIssue({ code: 'custom', path: [name], message: problem });
+    }
+  };
+}

@@ -1,4 +1,4 @@
-export { ConfigError, parseConfig, loadConfigOrExit, env } from './config.util';
+export { ConfigError, parseConfig, loadConfigOrExit, env, productionSecrets, DEVELOPMENT_INTERNAL_API_SECRET, MIN_PRODUCTION_SECRET_LENGTH } from './config.util';
 export { createLogger } from './logger';
 export type { Logger } from './logger';
 export { checkReadiness } from './readiness.util';

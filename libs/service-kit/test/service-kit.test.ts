@@ -2,7 +2,7 @@ import { createServer, request } from 'node:http';
 import { Agent } from 'node:http';
 import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
-import { checkReadiness, ConfigError, createDrainer, env, httpStatusOfGrpc, listen, parseConfig } from '../src/index';
+import { checkReadiness, ConfigError, createDrainer, DEVELOPMENT_INTERNAL_API_SECRET, env, httpStatusOfGrpc, listen, parseConfig, productionSecrets } from '../src/index';
 
 describe('parseConfig', () => {
   const schema = z.object({ PORT: env.port(3000), REDIS_URL: env.url(['redis', 'rediss']), RATE: env.ratio(0.5), ALLOW: env.list(), HOST: env.string('0.0.0.0') });
@@ -26,6 +26,35 @@ describe('parseConfig', () => {
         'RATE: must be a number in [0, 1]',
       ]);
     }
+  });
+});
+
+describe('productionSecrets', () => {
+  const schema = z.object({ NODE_ENV: env.nodeEnv(), SHARED: env.string(DEVELOPMENT_INTERNAL_API_SECRET), KEY: env.string() }).superRefine(productionSecrets('SHARED', 'KEY'));
+  const strong = 'a'.repeat(32);
+  const problemsOf = (environment: Record<string, string>) => {
+    try {
+      parseConfig(schema, environment);
+      return [];
+    } catch (error) {
+      return (error as ConfigError).problems;
+    }
+  };
+
+  it('outside production the development default and an unset key are fine', () => {
+    expect(parseConfig(schema, {})).toEqual({ NODE_ENV: undefined, SHARED: DEVELOPMENT_INTERNAL_API_SECRET, KEY: undefined });
+    expect(parseConfig(schema, { NODE_ENV: 'test', KEY: 'short' }).KEY).toBe('short');
+  });
+
+  it('in production refuses unset, committed and short secrets, naming each variable', () => {
+    const advice = 'production needs a secret of its own, at least 32 characters (e.g. `openssl rand -hex 32`)';
+    expect(problemsOf({ NODE_ENV: 'production' })).toEqual([`SHARED: is unset or a development value committed in this repository; ${advice}`, `KEY: is unset or a development value committed in this repository; ${advice}`]);
+    expect(problemsOf({ NODE_ENV: 'production', SHARED: DEVELOPMENT_INTERNAL_API_SECRET, KEY: strong })).toEqual([`SHARED: is unset or a development value committed in this repository; ${advice}`]);
+    expect(problemsOf({ NODE_ENV: 'production', SHARED: strong, KEY: 'a'.repeat(31) })).toEqual([`KEY: is 31 characters; ${advice}`]);
+  });
+
+  it('in production accepts secrets of 32 characters or more', () => {
+    expect(parseConfig(schema, { NODE_ENV: 'production', SHARED: strong, KEY: `${strong}b` })).toEqual({ NODE_ENV: 'production', SHARED: strong, KEY: `${strong}b` });
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { composeProblems } from './support/compose-checks';
+import { composeProblems, PUBLISHED_PORTS } from './support/compose-checks';
 import { clone, parseYaml, readRepoFile } from './support/repo';
 
 const compose = parseYaml(readRepoFile('docker-compose.yml'), 'docker-compose.yml') as { services: Record<string, Record<string, unknown>> };
@@ -7,6 +7,11 @@ const compose = parseYaml(readRepoFile('docker-compose.yml'), 'docker-compose.ym
 describe('docker-compose.yml', () => {
   it('is valid against the Compose specification schema, every service has a healthcheck and a pinned image, apps know only the Collector', () => {
     expect(composeProblems(compose)).toEqual([]);
+  });
+
+  it('publishes only the frontend, the hub and the UIs, each on 127.0.0.1', () => {
+    const published = Object.entries(compose.services).flatMap(([name, service]) => ((service['ports'] as string[]) ?? []).map((port) => `${name} ${port.split(' ')[0]}`));
+    expect(published.sort()).toEqual(Object.entries(PUBLISHED_PORTS).flatMap(([name, ports]) => ports.map((port) => `${name} ${port}`)).sort());
   });
 
   it('runs Prometheus and Grafana only in the metrics profile', () => {
@@ -38,6 +43,15 @@ describe('the compose checks fail on broken variants', () => {
     ['a wrong type', (s) => (s['redis']!['ports'] = 'not-a-list'), /schema:/],
     ['MongoDB without replica set', (s) => (s['mongodb']!['command'] = ['mongod', '--bind_ip_all']), /not started as replica set/],
     ['a short stop grace period', (s) => (s['frontend']!['stop_grace_period'] = '10s'), /stop_grace_period 10s/],
+    ['a data store published', (s) => (s['redis']!['ports'] = ['127.0.0.1:6379:6379']), /redis: publishes 127.0.0.1:6379:6379, expected nothing/],
+    ['the Collector OTLP port published', (s) => (s['otel-collector']!['ports'] = ['4318:4318']), /otel-collector: publishes 0.0.0.0:4318:4318/],
+    ['an internal service published (long syntax)', (s) => (s['workflow-orchestrator']!['ports'] = [{ target: 3001, published: 3001, host_ip: '127.0.0.1' }]), /workflow-orchestrator: publishes 127.0.0.1:3001:3001, expected nothing/],
+    ['the frontend on every interface', (s) => (s['frontend']!['ports'] = ['3000:3000']), /frontend: port 0.0.0.0:3000:3000 is published on every interface/],
+    ['Jaeger UI on 0.0.0.0', (s) => (s['jaeger']!['ports'] = ['0.0.0.0:16686:16686']), /jaeger: port 0.0.0.0:16686:16686 is published on every interface/],
+    ['a committed secret default', (s) => ((s['collaboration-hub']!['environment'] as Record<string, string>)['INTERNAL_API_SECRET'] = '${INTERNAL_API_SECRET:-compose-internal-secret}'), /collaboration-hub: INTERNAL_API_SECRET is .* not a required/],
+    ['a literal secret', (s) => ((s['frontend']!['environment'] as Record<string, string>)['USER_HASH_KEY'] = 'some-key'), /frontend: USER_HASH_KEY is "some-key"/],
+    ['a Grafana admin password default', (s) => ((s['grafana']!['environment'] as Record<string, string>)['GF_SECURITY_ADMIN_PASSWORD'] = '${GRAFANA_ADMIN_PASSWORD:-admin}'), /grafana: GF_SECURITY_ADMIN_PASSWORD/],
+    ['Grafana anonymous admin', (s) => ((s['grafana']!['environment'] as Record<string, string>)['GF_AUTH_ANONYMOUS_ORG_ROLE'] = 'Admin'), /grafana: anonymous users get role Admin/],
     ['an app healthcheck with curl', (s) => (s['frontend']!['healthcheck'] = { test: ['CMD', 'curl', '-f', 'http://127.0.0.1:3000/health'] }), /curl\/wget/],
   ];
   it.each(rows)('%s', (_name, mutate, problem) => {

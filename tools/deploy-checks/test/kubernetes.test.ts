@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { imageProblems, restrictedProblems, schemaProblems, unknownFieldProblems } from './support/k8s-checks';
 import { kustomizationDir, KUSTOMIZATIONS, podSpecOf, renderKustomization, type K8sObject } from './support/kustomize';
-import { APPS, clone, isObject, parseYamlDocuments } from './support/repo';
+import { APPS, clone, isObject, parseYamlDocuments, readRepoFile } from './support/repo';
 
 type Container = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 const rendered = Object.fromEntries(KUSTOMIZATIONS.map((name) => [name, renderKustomization(kustomizationDir(name))])) as Record<string, K8sObject[]>;
@@ -98,9 +98,14 @@ describe('Kubernetes manifests (kustomize base and overlays)', () => {
     }
   });
 
-  it('local: every Secret and key a secretKeyRef names exists', () => {
+  it('local: every Secret and key a secretKeyRef names exists, in the overlay or created as the README says', () => {
     const objects = rendered['overlays/local']!;
     const secrets = new Map(objects.filter((o) => o.kind === 'Secret').map((s) => [s.metadata.name, Object.keys((s as unknown as { stringData: object }).stringData)]));
+    // The apps' own secrets are never in git: the README's `kubectl create secret generic` makes them.
+    for (const command of readRepoFile('README.md').matchAll(/create secret generic (\S+)((?:\s+\\?\s*--from-literal=[\w-]+=(?:"[^"]*"|\S+))+)/g)) {
+      secrets.set(command[1]!, [...command[2]!.matchAll(/--from-literal=([\w-]+)=/g)].map((m) => m[1]!));
+    }
+    expect(secrets.get('mcp-app-secrets')).toEqual(['internal-api-secret', 'user-hash-key']);
     for (const object of objects) {
       for (const c of [...((podSpecOf(object)?.['containers'] as Container[]) ?? [])]) {
         for (const e of c['env'] ?? []) {

@@ -3,6 +3,38 @@ import { imageProblem } from './images';
 import { isObject, readRepoFile } from './repo';
 
 const APP_SERVICES = ['frontend', 'workflow-orchestrator', 'model-router', 'collaboration-hub'];
+
+/**
+ * Everything compose publishes, each on 127.0.0.1 only: the frontend, the hub's Socket.IO (the web
+ * page connects to it) and the UIs a person opens. Data stores, the Collector and the other services
+ * stay inside the compose network. The README's "What is exposed where" table says the same.
+ */
+export const PUBLISHED_PORTS: Record<string, string[]> = {
+  frontend: ['127.0.0.1:3000:3000'],
+  'collaboration-hub': ['127.0.0.1:3002:3002'],
+  jaeger: ['127.0.0.1:16686:16686'],
+  prometheus: ['127.0.0.1:9090:9090'],
+  grafana: ['127.0.0.1:3300:3000'],
+};
+
+/** Variables that must come from the operator (`${NAME:?message}`), never from a default in this file. */
+const REQUIRED_SECRETS: Record<string, string[]> = {
+  frontend: ['USER_HASH_KEY'],
+  'workflow-orchestrator': ['INTERNAL_API_SECRET'],
+  'collaboration-hub': ['INTERNAL_API_SECRET'],
+  grafana: ['GF_SECURITY_ADMIN_PASSWORD'],
+};
+
+/** `ports:` entries as `host_ip:published:target` (short or long syntax); no host_ip reads as 0.0.0.0, as Docker binds it. */
+function publishedPorts(service: Service): string[] {
+  return (Array.isArray(service['ports']) ? (service['ports'] as unknown[]) : []).map((entry) => {
+    if (isObject(entry)) return `${String(entry['host_ip'] ?? '0.0.0.0')}:${String(entry['published'] ?? '')}:${String(entry['target'])}`;
+    const parts = String(entry).replace(/\/(tcp|udp)$/, '').split(':');
+    if (parts.length === 1) return `0.0.0.0::${parts[0]}`;
+    if (parts.length === 2) return `0.0.0.0:${parts[0]}:${parts[1]}`;
+    return parts.join(':');
+  });
+}
 const COLLECTOR_ENDPOINT = 'http://otel-collector:4318';
 
 let validateSchema: ReturnType<Ajv2019['compile']> | undefined;
@@ -119,7 +151,23 @@ export function composeProblems(compose: unknown): string[] {
   const orchestrator = services['workflow-orchestrator'];
   if (isObject(orchestrator) && !/replicaSet=rs0/.test(envOf(orchestrator)['MONGODB_URL'] ?? '')) problems.push('workflow-orchestrator: MONGODB_URL does not name replicaSet=rs0');
 
-  const jaeger = services['jaeger'];
-  if (isObject(jaeger) && !JSON.stringify(jaeger['ports'] ?? []).includes('16686:16686')) problems.push('jaeger: UI port 16686 not published');
+  // Exposure: only the listed ports, only on 127.0.0.1; secrets without a committed default.
+  for (const [name, service] of Object.entries(services)) {
+    if (!isObject(service)) continue;
+    const published = publishedPorts(service).sort();
+    const allowed = [...(PUBLISHED_PORTS[name] ?? [])].sort();
+    if (JSON.stringify(published) !== JSON.stringify(allowed)) problems.push(`${name}: publishes ${published.join(', ') || 'nothing'}, expected ${allowed.join(', ') || 'nothing'}`);
+    for (const port of published) if (!port.startsWith('127.0.0.1:')) problems.push(`${name}: port ${port} is published on every interface, not on 127.0.0.1`);
+    const env = envOf(service);
+    for (const variable of REQUIRED_SECRETS[name] ?? []) {
+      if (!/^\$\{\w+:\?[^}]*\}$/.test(env[variable] ?? '')) problems.push(`${name}: ${variable} is ${JSON.stringify(env[variable])}, not a required \${VARIABLE:?message} without a default`);
+    }
+  }
+  const grafana = services['grafana'];
+  if (isObject(grafana)) {
+    const env = envOf(grafana);
+    if (env['GF_AUTH_ANONYMOUS_ENABLED'] === 'true' && env['GF_AUTH_ANONYMOUS_ORG_ROLE'] !== 'Viewer') problems.push(`grafana: anonymous users get role ${env['GF_AUTH_ANONYMOUS_ORG_ROLE'] ?? 'Viewer (default)'}`);
+    if (env['GF_AUTH_ANONYMOUS_ENABLED'] === 'true' && env['GF_AUTH_ANONYMOUS_ORG_ROLE'] === undefined) problems.push('grafana: anonymous role not stated');
+  }
   return problems;
 }
