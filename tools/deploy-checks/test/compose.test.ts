@@ -9,9 +9,12 @@ describe('docker-compose.yml', () => {
     expect(composeProblems(compose)).toEqual([]);
   });
 
-  it('publishes only the frontend, the hub and the UIs, each on 127.0.0.1', () => {
+  it('publishes only the frontend, the hub and the UIs, each on 127.0.0.1 (the README table lists the same)', () => {
     const published = Object.entries(compose.services).flatMap(([name, service]) => ((service['ports'] as string[]) ?? []).map((port) => `${name} ${port.split(' ')[0]}`));
     expect(published.sort()).toEqual(Object.entries(PUBLISHED_PORTS).flatMap(([name, ports]) => ports.map((port) => `${name} ${port}`)).sort());
+    const readme = readRepoFile('README.md');
+    const table = readme.slice(readme.indexOf('### What is exposed where'));
+    for (const ports of Object.values(PUBLISHED_PORTS)) for (const port of ports) expect(table).toContain(port.split(':').slice(0, 2).join(':'));
   });
 
   it('runs Prometheus and Grafana only in the metrics profile', () => {
