@@ -3,7 +3,7 @@ import type { Express } from 'express';
 import helmet from 'helmet';
 import type { RequestListener } from 'node:http';
 import { LIMITS } from '@mcp/contracts';
-import type { BusinessMetrics, ModelRouterTracer } from '@mcp/mcp-metrics';
+import type { BusinessMetrics, ModelClientTracer, ModelRouterTracer } from '@mcp/mcp-metrics';
 import type { DependencyCheck } from '@mcp/service-kit';
 import type { Logger } from 'pino';
 import type { AnswerCache } from './cache/answer-cache';
@@ -47,6 +47,7 @@ export interface FrontendDependencies {
   modelRouter: ModelRouterGateway;
   orchestrator: OrchestratorClient;
   routerTracer: ModelRouterTracer;
+  modelClient: ModelClientTracer;
   business: BusinessMetrics;
   metrics: FrontendMetrics;
   /** Dependencies /ready checks, by name (only real ones: an embedded cache or ledger is not checked). */
@@ -69,6 +70,7 @@ export function buildApp(deps: FrontendDependencies): FrontendApp {
     ledger: deps.ledger,
     modelRouter: deps.modelRouter,
     routerTracer: deps.routerTracer,
+    modelClient: deps.modelClient,
     business: deps.business,
     metrics: deps.metrics,
     logger,

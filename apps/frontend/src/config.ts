@@ -47,6 +47,8 @@ export const FrontendConfigSchema = z
     NODE_ENV: env.nodeEnv(),
     /** HMAC key of `mcp.user_hash`; outside production it may be unset (plain SHA-256). */
     USER_HASH_KEY: env.string(),
+    /** `true`: prompt and answer text on the GenAI client spans; default off. */
+    OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: env.otelFlag(),
     GRAPHQL_MAX_DEPTH: env.positiveInt(6),
     GRAPHQL_MAX_FIELDS: env.positiveInt(200),
     // The web page (apps/web) and its OTLP proxy: see src/routes/web.routes.ts and otlp-proxy.routes.ts.
@@ -89,6 +91,7 @@ export const FrontendConfigSchema = z
     corsOrigins: e.CORS_ORIGINS,
     trustProxyHops: e.TRUST_PROXY_HOPS,
     userHashKey: e.USER_HASH_KEY,
+    genAiCaptureMessageContent: e.OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT,
     graphqlMaxDepth: e.GRAPHQL_MAX_DEPTH,
     graphqlMaxFields: e.GRAPHQL_MAX_FIELDS,
     web: webConfig(e),

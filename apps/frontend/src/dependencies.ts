@@ -1,4 +1,5 @@
-import { BusinessMetrics, ModelRouterTracer } from '@mcp/mcp-metrics';
+import { grpcStatusName } from '@mcp/contracts';
+import { BusinessMetrics, ModelClientTracer, ModelRouterTracer } from '@mcp/mcp-metrics';
 import type { DependencyCheck } from '@mcp/service-kit';
 import type { Logger } from 'pino';
 import type { FrontendDependencies } from './app';
@@ -23,14 +24,21 @@ export interface FrontendRuntime extends Omit<FrontendDependencies, 'isDraining'
 
 export interface TelemetryInstances {
   routerTracer: ModelRouterTracer;
+  /** The GenAI client side of every model-router call. */
+  modelClient: ModelClientTracer;
   business: BusinessMetrics;
   metrics: FrontendMetrics;
 }
 
 /** One instance of each per process: they own metric instruments. */
-export function createTelemetry(config: Pick<FrontendConfig, 'userHashKey'>): TelemetryInstances {
+export function createTelemetry(config: Pick<FrontendConfig, 'userHashKey' | 'modelRouterAddress' | 'genAiCaptureMessageContent'>): TelemetryInstances {
   return {
     routerTracer: new ModelRouterTracer({ service: 'frontend' }),
+    modelClient: new ModelClientTracer({
+      serverAddress: config.modelRouterAddress,
+      captureMessageContent: config.genAiCaptureMessageContent,
+      errorType: grpcStatusName,
+    }),
     business: new BusinessMetrics({ userHashKey: config.userHashKey }),
     metrics: new FrontendMetrics(),
   };

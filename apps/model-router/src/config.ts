@@ -32,6 +32,8 @@ export const ConfigSchema = z.object({
   /** Interface to bind; 0.0.0.0 in containers, 127.0.0.1 in tests. */
   HOST: env.string('0.0.0.0'),
   LOG_LEVEL: env.logLevel(),
+  /** `true`: prompt and answer text on the GenAI spans (`gen_ai.input.messages`/`output.messages`); default off. */
+  OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: env.otelFlag(),
   /** Multiplies every model's simulated latency (base + per token); 0 answers at once. */
   MODEL_LATENCY_SCALE: nonNegativeNumber(1, 1000),
   /** Added to every inference before the first token, after scaling (fault injection). */

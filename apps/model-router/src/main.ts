@@ -12,7 +12,7 @@ void runService(
     settings: (config) => ({ logLevel: config.LOG_LEVEL, port: config.PORT, host: config.HOST, drainTimeoutMs: config.GRPC_DRAIN_TIMEOUT_MS }),
     async build(config, logger) {
       // Built here, once, after the preload registered the SDK: metric instruments made earlier stay no-ops.
-      const app = buildApp({ config, logger, tracer: new ModelRouterTracer(), business: new BusinessMetrics() });
+      const app = buildApp({ config, logger, tracer: new ModelRouterTracer({ captureMessageContent: config.OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT }), business: new BusinessMetrics() });
       logger.info(
         {
           latency_scale: config.MODEL_LATENCY_SCALE,

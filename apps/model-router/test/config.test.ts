@@ -13,6 +13,7 @@ describe('config', () => {
       MODEL_FAILURE_RATE: 0,
       MODEL_FAILURE_SEED: 1,
       GRPC_DRAIN_TIMEOUT_MS: 5000,
+      OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: false,
     });
   });
 
@@ -27,6 +28,11 @@ describe('config', () => {
     ['MODEL_FAILURE_RATE', '0.25', 0.25],
     ['MODEL_FAILURE_SEED', '0', 0],
     ['GRPC_DRAIN_TIMEOUT_MS', '100', 100],
+    ['OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT', 'true', true],
+    ['OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT', 'TRUE', true],
+    // An OpenTelemetry switch never stops the service: anything but true is off.
+    ['OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT', 'yes', false],
+    ['OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT', '', false],
   ] as const)('%s=%j → %j', (name, value, expected) => {
     expect(parseConfig(ConfigSchema, { [name]: value })[name]).toBe(expected);
   });

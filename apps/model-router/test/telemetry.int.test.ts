@@ -100,6 +100,31 @@ describe('model-router telemetry (compiled service, preload, OTLP receiver)', ()
     });
     await receiver.waitForMetric('mcp_active_inferences', { attributes: { 'mcp.model_type': 'stub-small' }, predicate: ofService(serviceName, (p) => p.value === 0) });
 
+    // GenAI conventions: the same inferences as a model server reports them.
+    for (const span of small) {
+      expect(span.attributes).toMatchObject({
+        'gen_ai.operation.name': 'text_completion',
+        'gen_ai.provider.name': 'mcp_model_router',
+        'gen_ai.request.model': 'stub-small',
+        'gen_ai.response.model': 'stub-small',
+        'gen_ai.usage.input_tokens': first.prompt_tokens,
+        'gen_ai.usage.output_tokens': first.completion_tokens,
+        'gen_ai.response.finish_reasons': ['stop'],
+      });
+      expect(span.attributes).not.toHaveProperty('gen_ai.input.messages');
+    }
+    const genAi = (model: string) => ({ 'gen_ai.operation.name': 'text_completion', 'gen_ai.provider.name': 'mcp_model_router', 'gen_ai.request.model': model, 'gen_ai.response.model': model });
+    const serverDuration = await receiver.waitForMetric('gen_ai.server.request.duration', { attributes: genAi('stub-small'), predicate: ofService(serviceName, (p) => p.histogram?.count === 2) });
+    expect(serverDuration.unit).toBe('s');
+    expect(serverDuration.histogram?.explicitBounds).toEqual([0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92]);
+    // Only the streamed answer has a first token of its own: one recording each, for stub-large.
+    const ttft = await receiver.waitForMetric('gen_ai.server.time_to_first_token', { attributes: genAi('stub-large'), predicate: ofService(serviceName, (p) => p.histogram?.count === 1) });
+    const tpot = await receiver.waitForMetric('gen_ai.server.time_per_output_token', { attributes: genAi('stub-large'), predicate: ofService(serviceName, (p) => p.histogram?.count === 1) });
+    const streamDuration = await receiver.waitForMetric('gen_ai.server.request.duration', { attributes: genAi('stub-large'), predicate: ofService(serviceName, (p) => p.histogram?.count === 1) });
+    expect(ttft.histogram?.sum ?? Infinity).toBeLessThan(streamDuration.histogram?.sum ?? 0);
+    expect(tpot.histogram?.sum ?? 0).toBeGreaterThan(0);
+    expect(receiver.metrics().filter((p) => p.serviceName === serviceName && p.name === 'gen_ai.server.time_to_first_token' && p.attributes['gen_ai.request.model'] !== 'stub-large')).toEqual([]);
+
     // Each call's log line carries its trace: the preload's pino instrumentation correlates and exports it.
     const log = present(
       (
@@ -113,6 +138,18 @@ describe('model-router telemetry (compiled service, preload, OTLP receiver)', ()
     expect(receiver.scanFor(canary)).toEqual([]);
     expect(receiver.scanFor(prompt)).toEqual([]);
     expect(receiver.scanFor('user-4711')).toEqual([]);
+  });
+
+  it('OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true: prompt and answer as gen_ai input/output messages on the model_inference span', async () => {
+    const { serviceName, client } = await startService({ OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: 'true' });
+    const prompt = `Tell me about capture ${randomUUID()}`;
+    const answer = await client.route({ model_type: 'stub-small', prompt }, DEADLINE_MS);
+
+    const [span] = await receiver.waitForSpans({ serviceName, name: 'model_inference' });
+    expect(JSON.parse(String(span?.attributes['gen_ai.input.messages']))).toEqual([{ role: 'user', parts: [{ type: 'text', content: prompt }] }]);
+    expect(JSON.parse(String(span?.attributes['gen_ai.output.messages']))).toEqual([
+      { role: 'assistant', parts: [{ type: 'text', content: answer.response }], finish_reason: 'stop' },
+    ]);
   });
 
   it('a failed inference (MODEL_FAILURE_RATE=1): both spans ERROR with error.type, error metrics counted', async () => {

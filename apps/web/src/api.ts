@@ -88,7 +88,7 @@ export function sendPrompt(body: { model_type: string; prompt: string; user_id?:
 }
 
 export function runWorkflow(body: WorkflowExecuteBody): Promise<WorkflowRun> {
-  return userAction('run workflow', { 'mcp.workflow_type': body.workflow_type, 'mcp.step_count': body.steps.length }, () =>
+  return userAction('run workflow', { 'mcp.workflow_type': body.workflow_type, 'mcp.workflow_steps': body.steps.length }, () =>
     postJson<WorkflowRun>('/api/workflow/execute', body, { 'idempotency-key': crypto.randomUUID() }),
   );
 }

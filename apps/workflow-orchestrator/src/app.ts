@@ -1,5 +1,5 @@
-import { LIMITS, type ModelRouterCaller } from '@mcp/contracts';
-import { WorkflowTracer } from '@mcp/mcp-metrics';
+import { LIMITS, grpcStatusName, type ModelRouterCaller } from '@mcp/contracts';
+import { ModelClientTracer, WorkflowTracer } from '@mcp/mcp-metrics';
 import { currentTraceId, HttpError } from '@mcp/service-kit';
 import type { Logger } from 'pino';
 import Fastify, { LogController, type FastifyError, type FastifyInstance } from 'fastify';
@@ -18,6 +18,8 @@ export interface AppDependencies {
   modelRouter: ModelRouterCaller;
   /** ONE per process (its instruments are per process); default: a new one. */
   tracer?: WorkflowTracer;
+  /** ONE per process: the GenAI client side of the model-router calls; default: a new one from config. */
+  modelClient?: ModelClientTracer;
   /** True while the process shuts down: /ready answers 503. */
   isDraining?: () => boolean;
 }
@@ -53,10 +55,17 @@ function clientErrorBody(error: FastifyError): { status: number; error: string; 
 export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> {
   const { config, logger, runStore, modelRouter } = deps;
   const tracer = deps.tracer ?? new WorkflowTracer();
+  const modelClient =
+    deps.modelClient ??
+    new ModelClientTracer({
+      serverAddress: config.MODEL_ROUTER_ADDRESS,
+      captureMessageContent: config.OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT,
+      errorType: grpcStatusName,
+    });
   const progress = new ProgressNotifier({ hubUrl: config.COLLABORATION_HUB_URL, secret: config.INTERNAL_API_SECRET, timeoutMs: config.HUB_EVENT_TIMEOUT_MS, logger });
   const service = new WorkflowService({
     store: runStore,
-    steps: createStepExecutors({ modelRouter, modelRouterDeadlineMs: config.MODEL_ROUTER_DEADLINE_MS, allowlist: config.EXTERNAL_API_ALLOWLIST }),
+    steps: createStepExecutors({ modelRouter, modelClient, modelRouterDeadlineMs: config.MODEL_ROUTER_DEADLINE_MS, allowlist: config.EXTERNAL_API_ALLOWLIST }),
     tracer,
     progress,
     logger,

@@ -21,6 +21,8 @@ export const ConfigSchema = z.object({
   PORT: env.port(3001),
   HOST: env.string('0.0.0.0'),
   LOG_LEVEL: env.logLevel(),
+  /** `true`: prompt and answer text on the GenAI spans (`gen_ai.input.messages`/`output.messages`); default off. */
+  OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: env.otelFlag(),
   /** model-router gRPC address (host:port). */
   MODEL_ROUTER_ADDRESS: env.hostPort('127.0.0.1:50051'),
   /** Deadline of every Route call of a model_inference step. */

@@ -109,7 +109,17 @@ describe('telemetry of the compiled service', () => {
       assertParentChild(spans, execution, stepSpan(type));
       expect(stepSpan(type).attributes, tree).toMatchObject({ 'mcp.step_index': index, 'mcp.step_type': type, 'mcp.step_success': true, 'mcp.workflow_id': run.run_id });
     }
-    assertParentChild(spans, stepSpan('model_inference'), grpc);
+    // The GenAI client span (text_completion <model>) sits between the step and the gRPC call.
+    const { child: completion } = assertParentChild(spans, stepSpan('model_inference'), { kind: 'CLIENT', name: 'text_completion stub-medium' });
+    assertParentChild(spans, completion, grpc);
+    expect(completion.attributes, tree).toMatchObject({
+      'gen_ai.operation.name': 'text_completion',
+      'gen_ai.provider.name': 'mcp_model_router',
+      'gen_ai.request.model': 'stub-medium',
+      'gen_ai.response.model': 'stub-medium',
+      'server.address': '127.0.0.1',
+    });
+    expect(Number(completion.attributes['gen_ai.usage.input_tokens']) + Number(completion.attributes['gen_ai.usage.output_tokens']), tree).toBe(run.steps[0]?.output?.['tokens_used']);
     expect(grpc.attributes, tree).toMatchObject({ 'rpc.method': 'Route' });
     assertParentChild(spans, stepSpan('external_api'), apiCall);
     for (const call of hubCalls) assertParentChild(spans, execution, call);

@@ -40,5 +40,5 @@ export type {
   HealthClient,
   ModelRouterProto,
 } from './model-router.grpc';
-export { createModelRouterClient } from './model-router.client';
+export { createModelRouterClient, grpcStatusName } from './model-router.client';
 export type { ModelRouterCaller } from './model-router.client';

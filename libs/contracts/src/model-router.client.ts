@@ -1,6 +1,18 @@
 import type * as grpc from '@grpc/grpc-js';
 import { loadModelRouterProto, type HealthClient, type ListModelsResponse, type ModelRouterClient, type RouteChunk, type RouteRequest, type RouteResponse } from './model-router.grpc';
 
+/**
+ * The gRPC status name of a failed call (`UNAVAILABLE`, `DEADLINE_EXCEEDED`, …), or undefined for
+ * anything that is not a gRPC error: the `error.type` of the calls' spans and metrics.
+ */
+export function grpcStatusName(error: unknown): string | undefined {
+  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+  if (typeof code !== 'number') return undefined;
+  const { status } = require('@grpc/grpc-js') as typeof grpc;
+  const name: unknown = (status as unknown as Record<number, unknown>)[code];
+  return typeof name === 'string' ? name : undefined;
+}
+
 /** A promise-based ModelRouter client in which every call has a deadline. */
 export interface ModelRouterCaller {
   route(request: Pick<RouteRequest, 'model_type' | 'prompt'> & Partial<RouteRequest>, deadlineMs: number): Promise<RouteResponse>;

@@ -3,11 +3,16 @@
 
 export { ModelRouterTracer } from './model-router.tracer';
 export type {
+  InferenceProgress,
   ModelInferenceOptions,
   ModelInferenceResult,
   ModelInferenceUsage,
   ModelRouterTracerOptions,
 } from './model-router.tracer';
+
+export { ModelClientTracer } from './model-client.tracer';
+export type { ModelClientTracerOptions, ModelCompletionOptions } from './model-client.tracer';
+export type { GenAiUsage } from './gen-ai.attributes';
 
 export { KNOWN_WORKFLOW_STEP_TYPES, WorkflowTracer } from './workflow.tracer';
 export type {
@@ -45,6 +50,28 @@ export {
 export type { HandlerWithContextOptions, HandshakeSource, TraceContextEmitter } from './socket-io.propagation';
 
 export { MCP_METRICS_VERSION } from './version.const';
+
+export {
+  ATTR_GEN_AI_INPUT_MESSAGES,
+  ATTR_GEN_AI_OPERATION_NAME,
+  ATTR_GEN_AI_OUTPUT_MESSAGES,
+  ATTR_GEN_AI_PROVIDER_NAME,
+  ATTR_GEN_AI_REQUEST_MODEL,
+  ATTR_GEN_AI_RESPONSE_FINISH_REASONS,
+  ATTR_GEN_AI_RESPONSE_MODEL,
+  ATTR_GEN_AI_TOKEN_TYPE,
+  ATTR_GEN_AI_USAGE_INPUT_TOKENS,
+  ATTR_GEN_AI_USAGE_OUTPUT_TOKENS,
+  ENV_GEN_AI_CAPTURE_MESSAGE_CONTENT,
+  GEN_AI_OPERATION_NAME_VALUE_TEXT_COMPLETION,
+  GEN_AI_PROVIDER_NAME_VALUE_MCP_MODEL_ROUTER,
+  GEN_AI_SEMCONV_VERSION,
+  METRIC_GEN_AI_CLIENT_OPERATION_DURATION,
+  METRIC_GEN_AI_CLIENT_TOKEN_USAGE,
+  METRIC_GEN_AI_SERVER_REQUEST_DURATION,
+  METRIC_GEN_AI_SERVER_TIME_PER_OUTPUT_TOKEN,
+  METRIC_GEN_AI_SERVER_TIME_TO_FIRST_TOKEN,
+} from './gen-ai.semconv';
 
 export {
   ATTR_ERROR_TYPE,

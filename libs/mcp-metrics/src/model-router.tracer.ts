@@ -3,6 +3,22 @@ import type { Attributes, Counter, Histogram, Span, Tracer, UpDownCounter } from
 import { boundedAttribute, cappedSpanValue, nonNegative } from './bounded-attribute.util';
 import type { BoundedAttribute } from './bounded-attribute.util';
 import { REQUEST_DURATION_BUCKETS_SECONDS } from './histogram-buckets.const';
+import { inputMessagesAttribute, readSafely, responseAttributes, routeAnswerUsage } from './gen-ai.attributes';
+import type { GenAiUsage } from './gen-ai.attributes';
+import {
+  ATTR_GEN_AI_OPERATION_NAME,
+  ATTR_GEN_AI_PROVIDER_NAME,
+  ATTR_GEN_AI_REQUEST_MODEL,
+  ATTR_GEN_AI_RESPONSE_MODEL,
+  GEN_AI_DURATION_BUCKETS_SECONDS,
+  GEN_AI_OPERATION_NAME_VALUE_TEXT_COMPLETION,
+  GEN_AI_PROVIDER_NAME_VALUE_MCP_MODEL_ROUTER,
+  GEN_AI_TIME_PER_OUTPUT_TOKEN_BUCKETS_SECONDS,
+  GEN_AI_TIME_TO_FIRST_TOKEN_BUCKETS_SECONDS,
+  METRIC_GEN_AI_SERVER_REQUEST_DURATION,
+  METRIC_GEN_AI_SERVER_TIME_PER_OUTPUT_TOKEN,
+  METRIC_GEN_AI_SERVER_TIME_TO_FIRST_TOKEN,
+} from './gen-ai.semconv';
 import {
   ATTR_ERROR_TYPE,
   ATTR_MCP_CACHE_HIT,
@@ -41,8 +57,11 @@ export interface ModelInferenceResult {
   processing_time_ms?: number;
 }
 
-/** What {@link ModelInferenceOptions.usage} reads from a result. Every field is optional. */
-export interface ModelInferenceUsage {
+/**
+ * What {@link ModelInferenceOptions.usage} reads from a result. Every field is optional; the GenAI
+ * fields (input/output tokens, response model, answer text) feed the `gen_ai.*` attributes.
+ */
+export interface ModelInferenceUsage extends GenAiUsage {
   /** Tokens used (non-negative). */
   tokensUsed?: number;
   /** Length of the response (non-negative). */
@@ -62,6 +81,16 @@ export interface ModelInferenceOptions<T> {
   usage?: (result: T) => ModelInferenceUsage;
 }
 
+/** Handed to the function a `model_inference` span wraps, for what only the model's loop knows. */
+export interface InferenceProgress {
+  /**
+   * The first output token went out (a streamed answer's first chunk). Once called, a successful
+   * inference also records `gen_ai.server.time_to_first_token` and `gen_ai.server.time_per_output_token`.
+   * Later calls are ignored.
+   */
+  firstToken(): void;
+}
+
 /** Options of {@link ModelRouterTracer}. */
 export interface ModelRouterTracerOptions extends McpTelemetryOptions {
   /**
@@ -75,12 +104,20 @@ export interface ModelRouterTracerOptions extends McpTelemetryOptions {
   service?: string;
   /** Model types that never count against `maxAttributeValues`. Default: the stub models of DESIGN.md. */
   knownModelTypes?: readonly string[];
+  /**
+   * Record prompt and answer text as `gen_ai.input.messages` / `gen_ai.output.messages` (each text cut at
+   * 4096 characters). Default false; services set it from `OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT`.
+   */
+  captureMessageContent?: boolean;
+  /** Value of `gen_ai.provider.name`. Default: `'mcp_model_router'`. */
+  genAiProvider?: string;
 }
 
 function defaultUsage(result: unknown): ModelInferenceUsage {
   if (typeof result !== 'object' || result === null) return {};
   const { tokens_used, response, processing_time_ms } = result as Record<string, unknown>;
   return {
+    ...routeAnswerUsage(result),
     tokensUsed: nonNegative(tokens_used),
     responseLength: typeof response === 'string' ? response.length : undefined,
     processingTimeMs: nonNegative(processing_time_ms),
@@ -90,6 +127,10 @@ function defaultUsage(result: unknown): ModelInferenceUsage {
 /**
  * Business spans and metrics of the model router (seed §4.1): one `model_inference` span per call, the
  * `mcp_model_*` metrics, and cache hit/miss counters. Construct once per process.
+ *
+ * The span also carries the GenAI attributes (`gen_ai.operation.name`, `.provider.name`,
+ * `.request.model`, `.response.model`, `.usage.*`, `.response.finish_reasons`), and each inference
+ * records the GenAI model-server metrics (see gen-ai.semconv.ts for the pinned version).
  */
 export class ModelRouterTracer {
   private readonly tracer: Tracer;
@@ -104,6 +145,11 @@ export class ModelRouterTracer {
   private readonly activeInferences: UpDownCounter;
   private readonly cacheHits: Counter;
   private readonly cacheMisses: Counter;
+  private readonly captureContent: boolean;
+  private readonly genAiProvider: string;
+  private readonly serverRequestDuration: Histogram;
+  private readonly serverTimeToFirstToken: Histogram;
+  private readonly serverTimePerOutputToken: Histogram;
 
   constructor(options: ModelRouterTracerOptions = {}) {
     const tracerProvider = options.tracerProvider ?? trace.getTracerProvider();
@@ -151,6 +197,24 @@ export class ModelRouterTracer {
       unit: '{request}',
       valueType: ValueType.INT,
     });
+
+    this.captureContent = options.captureMessageContent ?? false;
+    this.genAiProvider = options.genAiProvider ?? GEN_AI_PROVIDER_NAME_VALUE_MCP_MODEL_ROUTER;
+    this.serverRequestDuration = meter.createHistogram(METRIC_GEN_AI_SERVER_REQUEST_DURATION, {
+      description: 'Generative AI server request duration such as time-to-last byte or last output token.',
+      unit: 's',
+      advice: { explicitBucketBoundaries: [...GEN_AI_DURATION_BUCKETS_SECONDS] },
+    });
+    this.serverTimeToFirstToken = meter.createHistogram(METRIC_GEN_AI_SERVER_TIME_TO_FIRST_TOKEN, {
+      description: 'Time to generate first token for successful responses.',
+      unit: 's',
+      advice: { explicitBucketBoundaries: [...GEN_AI_TIME_TO_FIRST_TOKEN_BUCKETS_SECONDS] },
+    });
+    this.serverTimePerOutputToken = meter.createHistogram(METRIC_GEN_AI_SERVER_TIME_PER_OUTPUT_TOKEN, {
+      description: 'Time per output token generated after the first token for successful responses.',
+      unit: 's',
+      advice: { explicitBucketBoundaries: [...GEN_AI_TIME_PER_OUTPUT_TOKEN_BUCKETS_SECONDS] },
+    });
   }
 
   /**
@@ -163,12 +227,18 @@ export class ModelRouterTracer {
   traceModelInference<T>(
     modelType: string,
     prompt: string | undefined,
-    fn: (span: Span) => T | Promise<T>,
+    fn: (span: Span, progress: InferenceProgress) => T | Promise<T>,
     options: ModelInferenceOptions<T> = {},
   ): Promise<T> {
+    const boundedModel = this.modelType(modelType);
     const metricAttributes: Attributes = {
-      [ATTR_MCP_MODEL_TYPE]: this.modelType(modelType),
+      [ATTR_MCP_MODEL_TYPE]: boundedModel,
       [ATTR_MCP_SERVICE]: this.service,
+    };
+    const genAiMetricAttributes: Attributes = {
+      [ATTR_GEN_AI_OPERATION_NAME]: GEN_AI_OPERATION_NAME_VALUE_TEXT_COMPLETION,
+      [ATTR_GEN_AI_PROVIDER_NAME]: this.genAiProvider,
+      [ATTR_GEN_AI_REQUEST_MODEL]: boundedModel,
     };
     const spanAttributes: Attributes = {
       // Spans are per request, so the exact (length-capped) model type helps debugging even when the
@@ -177,6 +247,10 @@ export class ModelRouterTracer {
       [ATTR_MCP_PROMPT_LENGTH]: typeof prompt === 'string' ? prompt.length : 0,
       [ATTR_MCP_OPERATION]: MCP_OPERATION_VALUE_MODEL_INFERENCE,
       [ATTR_MCP_SERVICE]: this.service,
+      [ATTR_GEN_AI_OPERATION_NAME]: GEN_AI_OPERATION_NAME_VALUE_TEXT_COMPLETION,
+      [ATTR_GEN_AI_PROVIDER_NAME]: this.genAiProvider,
+      [ATTR_GEN_AI_REQUEST_MODEL]: cappedSpanValue(modelType),
+      ...(this.captureContent && typeof prompt === 'string' ? inputMessagesAttribute(prompt) : {}),
     };
 
     return this.tracer.startActiveSpan(
@@ -184,22 +258,32 @@ export class ModelRouterTracer {
       { kind: options.kind ?? this.spanKind, attributes: spanAttributes },
       async (span: Span): Promise<T> => {
         const elapsedSeconds = startTimer();
+        let firstTokenSeconds: number | undefined;
+        const progress: InferenceProgress = {
+          firstToken: () => {
+            firstTokenSeconds ??= elapsedSeconds();
+          },
+        };
         this.activeInferences.add(1, metricAttributes);
         try {
-          const result = await fn(span);
-          const usage = readUsage(options.usage ?? defaultUsage, result);
+          const result = await fn(span, progress);
+          const usage = readSafely(options.usage ?? defaultUsage, result);
           const tokensUsed = nonNegative(usage.tokensUsed) ?? 0;
           const processingTimeMs = nonNegative(usage.processingTimeMs) ?? 0;
 
+          const seconds = elapsedSeconds();
+
           this.inferenceCounter.add(1, metricAttributes);
-          this.inferenceDuration.record(elapsedSeconds(), metricAttributes);
+          this.inferenceDuration.record(seconds, metricAttributes);
           if (tokensUsed > 0) this.tokenUsage.add(tokensUsed, metricAttributes);
+          this.recordServerMetrics(seconds, firstTokenSeconds, usage, genAiMetricAttributes);
 
           span.setAttributes({
             [ATTR_MCP_INFERENCE_SUCCESS]: true,
             [ATTR_MCP_RESPONSE_LENGTH]: nonNegative(usage.responseLength) ?? 0,
             [ATTR_MCP_TOKENS_USED]: tokensUsed,
             [ATTR_MCP_PROCESSING_TIME_MS]: processingTimeMs,
+            ...responseAttributes(usage, this.captureContent),
           });
           span.addEvent('Model inference completed', {
             [ATTR_MCP_TOKENS_USED]: tokensUsed,
@@ -211,8 +295,10 @@ export class ModelRouterTracer {
         } catch (error) {
           const errorType = this.errorType(errorTypeOf(error));
           const failedAttributes: Attributes = { ...metricAttributes, [ATTR_ERROR_TYPE]: errorType };
+          const seconds = elapsedSeconds();
           this.inferenceCounter.add(1, failedAttributes);
-          this.inferenceDuration.record(elapsedSeconds(), failedAttributes);
+          this.inferenceDuration.record(seconds, failedAttributes);
+          this.serverRequestDuration.record(seconds, { ...genAiMetricAttributes, [ATTR_ERROR_TYPE]: errorType });
           this.errorCounter.add(1, failedAttributes);
           span.setAttribute(ATTR_MCP_INFERENCE_SUCCESS, false);
           // The seed's 'Model inference failed' event with the message is left out: the exception
@@ -227,6 +313,21 @@ export class ModelRouterTracer {
     );
   }
 
+  /**
+   * The GenAI model-server metrics of a successful inference: the request duration always; time to
+   * first token and per output token when the model's loop marked its first token (streamed answers).
+   */
+  private recordServerMetrics(seconds: number, firstTokenSeconds: number | undefined, usage: Partial<ModelInferenceUsage>, attributes: Attributes): void {
+    const withResponse: Attributes =
+      usage.responseModel === undefined ? attributes : { ...attributes, [ATTR_GEN_AI_RESPONSE_MODEL]: this.modelType(usage.responseModel) };
+    this.serverRequestDuration.record(seconds, withResponse);
+    if (firstTokenSeconds === undefined) return;
+    this.serverTimeToFirstToken.record(firstTokenSeconds, withResponse);
+    const outputTokens = nonNegative(usage.outputTokens) ?? 0;
+    // Per token after the first: the decode phase alone.
+    if (outputTokens > 1) this.serverTimePerOutputToken.record((seconds - firstTokenSeconds) / (outputTokens - 1), withResponse);
+  }
+
   /** Counts a cache hit and marks the active span (the request's) with `mcp.cache_hit=true`. */
   recordCacheHit(modelType: string): void {
     this.cacheHits.add(1, { [ATTR_MCP_MODEL_TYPE]: this.modelType(modelType), [ATTR_MCP_SERVICE]: this.service });
@@ -237,13 +338,5 @@ export class ModelRouterTracer {
   recordCacheMiss(modelType: string): void {
     this.cacheMisses.add(1, { [ATTR_MCP_MODEL_TYPE]: this.modelType(modelType), [ATTR_MCP_SERVICE]: this.service });
     trace.getActiveSpan()?.setAttribute(ATTR_MCP_CACHE_HIT, false);
-  }
-}
-
-function readUsage<T>(reader: (result: T) => ModelInferenceUsage, result: T): ModelInferenceUsage {
-  try {
-    return reader(result);
-  } catch {
-    return {};
   }
 }

@@ -54,6 +54,10 @@ describe('ModelRouterTracer.traceModelInference on success', () => {
       'mcp.response_length': 'five seven five'.length,
       'mcp.tokens_used': 42,
       'mcp.processing_time_ms': 120,
+      'gen_ai.operation.name': 'text_completion',
+      'gen_ai.provider.name': 'mcp_model_router',
+      'gen_ai.request.model': 'stub-small',
+      'gen_ai.response.finish_reasons': ['stop'],
     });
     expect(span?.events.map((event) => [event.name, event.attributes])).toEqual([
       ['Model inference completed', { 'mcp.tokens_used': 42, 'mcp.processing_time_ms': 120 }],
@@ -127,6 +131,78 @@ describe('ModelRouterTracer.traceModelInference on success', () => {
     expect(custom?.attributes).toMatchObject({ 'mcp.tokens_used': 9, 'mcp.response_length': 3 });
     expect(throwing?.attributes).toMatchObject({ 'mcp.inference_success': true, 'mcp.tokens_used': 0 });
     expect(throwing?.status.code).toBe(SpanStatusCode.UNSET);
+  });
+});
+
+describe('ModelRouterTracer GenAI conventions', () => {
+  const answer = { model_type: 'stub-small', response: 'five seven five', tokens_used: 12, prompt_tokens: 9, completion_tokens: 3, processing_time_ms: 5 };
+
+  it('puts the GenAI request and response attributes on the model_inference span, never the text by default', async () => {
+    await tracer.traceModelInference('stub-small', PROMPT, () => answer);
+
+    const [span] = otel.spans();
+    expect(span?.attributes).toMatchObject({
+      'gen_ai.operation.name': 'text_completion',
+      'gen_ai.provider.name': 'mcp_model_router',
+      'gen_ai.request.model': 'stub-small',
+      'gen_ai.response.model': 'stub-small',
+      'gen_ai.usage.input_tokens': 9,
+      'gen_ai.usage.output_tokens': 3,
+      'gen_ai.response.finish_reasons': ['stop'],
+    });
+    expect(span?.attributes).not.toHaveProperty('gen_ai.input.messages');
+    expect(span?.attributes).not.toHaveProperty('gen_ai.output.messages');
+    expect(JSON.stringify(span?.attributes)).not.toContain('five seven');
+  });
+
+  it('records prompt and answer as input/output messages when content capture is on, cut at 4096 characters', async () => {
+    const capturing = new ModelRouterTracer({ captureMessageContent: true });
+    const longPrompt = `${PROMPT} ${'p'.repeat(5000)}`;
+    await capturing.traceModelInference('stub-small', longPrompt, () => answer);
+
+    const attributes = otel.spans()[0]?.attributes ?? {};
+    const input = JSON.parse(String(attributes['gen_ai.input.messages'])) as Array<{ role: string; parts: Array<{ type: string; content: string }> }>;
+    expect(input).toEqual([{ role: 'user', parts: [{ type: 'text', content: longPrompt.slice(0, 4096) }] }]);
+    expect(JSON.parse(String(attributes['gen_ai.output.messages']))).toEqual([
+      { role: 'assistant', parts: [{ type: 'text', content: 'five seven five' }], finish_reason: 'stop' },
+    ]);
+  });
+
+  it('records gen_ai.server.request.duration for every inference, with error.type on a failure', async () => {
+    await tracer.traceModelInference('stub-small', PROMPT, () => answer);
+    await expect(tracer.traceModelInference('stub-small', PROMPT, () => Promise.reject(Object.assign(new Error('down'), { code: 'UNAVAILABLE' })))).rejects.toThrow('down');
+
+    const duration = metricNamed(await otel.collect(), 'gen_ai.server.request.duration');
+    expect(duration.metric.descriptor.unit).toBe('s');
+    const base = { 'gen_ai.operation.name': 'text_completion', 'gen_ai.provider.name': 'mcp_model_router', 'gen_ai.request.model': 'stub-small' };
+    expect(histogramPoints(duration)).toEqual([
+      { attributes: { ...base, 'gen_ai.response.model': 'stub-small' }, count: 1, boundaries: [0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92], sum: expect.any(Number) },
+      { attributes: { ...base, 'error.type': 'UNAVAILABLE' }, count: 1, boundaries: expect.any(Array), sum: expect.any(Number) },
+    ]);
+  });
+
+  it('records time to first token and per output token only when the model loop marks its first token', async () => {
+    await tracer.traceModelInference('stub-small', PROMPT, () => answer);
+    let collected = await otel.collect();
+    expect(collected.map((entry) => entry.metric.descriptor.name)).not.toContain('gen_ai.server.time_to_first_token');
+
+    await tracer.traceModelInference('stub-small', PROMPT, async (_span, progress) => {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      progress.firstToken();
+      progress.firstToken();
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      return answer;
+    });
+    collected = await otel.collect();
+    const [ttft] = histogramPoints(metricNamed(collected, 'gen_ai.server.time_to_first_token'));
+    const [tpot] = histogramPoints(metricNamed(collected, 'gen_ai.server.time_per_output_token'));
+    const [total] = histogramPoints(metricNamed(collected, 'gen_ai.server.request.duration'));
+    expect(ttft?.count).toBe(1);
+    expect(ttft?.boundaries).toEqual([0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10]);
+    expect(tpot?.boundaries).toEqual([0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1, 2.5]);
+    // The decode time (total − first token) spread over the 2 tokens after the first.
+    expect(tpot?.sum).toBeCloseTo(((total?.sum ?? 0) - (ttft?.sum ?? 0)) / 2, 6);
+    expect(ttft?.sum ?? Infinity).toBeLessThan(total?.sum ?? 0);
   });
 });
 

@@ -64,6 +64,11 @@ export const env = {
   hostPort: (fallback: string) => z.preprocess(unsetIfEmpty, z.string().regex(/^[A-Za-z0-9.\-_[\]:]+:\d{1,5}$/, 'must be host:port').default(fallback)),
   string: stringVar,
   list: () => z.preprocess((value) => (typeof value === 'string' && value.trim() !== '' ? value.split(',').map((s) => s.trim()).filter(Boolean) : []), z.array(z.string())),
+  /**
+   * A boolean OpenTelemetry setting, read as the specification reads them: only `true` (any case) is
+   * true; unset, empty and anything else are false (a telemetry switch never stops a service).
+   */
+  otelFlag: () => z.preprocess((value) => typeof value === 'string' && value.trim().toLowerCase() === 'true', z.boolean()),
   logLevel: () => z.preprocess(unsetIfEmpty, z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')),
   /** `NODE_ENV`; `production` (what the images set) turns on {@link productionSecrets}. */
   nodeEnv: () => stringVar(),

@@ -14,6 +14,19 @@ describe('parseConfig', () => {
     expect(parseConfig(schema, { PORT: '', ALLOW: 'a.com, b.com' })).toEqual({ PORT: 3000, REDIS_URL: undefined, RATE: 0.5, ALLOW: ['a.com', 'b.com'], HOST: '0.0.0.0' });
   });
 
+  it.each([
+    ['true', true],
+    ['True', true],
+    [' TRUE ', true],
+    ['false', false],
+    ['1', false],
+    ['', false],
+    [undefined, false],
+  ])('reads the OpenTelemetry switch %j as %j, and never fails on it', (value, expected) => {
+    const flags = z.object({ OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: env.otelFlag() });
+    expect(parseConfig(flags, { OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: value }).OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT).toBe(expected);
+  });
+
   it('lists every problem, one line per variable', () => {
     try {
       parseConfig(schema, { PORT: '70000', REDIS_URL: 'http://x', RATE: 'lots' });

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { RouteRequestBody, describeIssues } from '@mcp/contracts';
 import type { ModelInfo, RouteResponseBody } from '@mcp/contracts';
 import { ATTR_MCP_CACHE_HIT, ATTR_MCP_MODEL_TYPE, ATTR_MCP_PROMPT_LENGTH, ATTR_MCP_TOKENS_USED } from '@mcp/mcp-metrics';
-import type { BusinessMetrics, ModelRouterTracer } from '@mcp/mcp-metrics';
+import type { BusinessMetrics, ModelClientTracer, ModelRouterTracer } from '@mcp/mcp-metrics';
 import { HttpError, currentTraceId, httpStatusOfGrpc } from '@mcp/service-kit';
 import type { Logger } from 'pino';
 import { routeCacheKey } from '../cache/answer-cache';
@@ -35,6 +35,8 @@ export interface RouteServiceOptions {
   ledger: UsageLedger;
   modelRouter: ModelRouterGateway;
   routerTracer: ModelRouterTracer;
+  /** Wraps each model-router call in the GenAI client span and metrics. */
+  modelClient: ModelClientTracer;
   business: BusinessMetrics;
   metrics: FrontendMetrics;
   logger: Logger;
@@ -87,7 +89,7 @@ export function modelRouterError(error: unknown, modelType: string | undefined, 
  * `route`): validate, cache lookup, model-router on a miss, cache write, usage row, business metrics.
  */
 export function createRouteService(options: RouteServiceOptions): RouteService {
-  const { cache, ledger, modelRouter, routerTracer, business, metrics, logger } = options;
+  const { cache, ledger, modelRouter, routerTracer, modelClient, business, metrics, logger } = options;
 
   async function readCache(key: string, span: Span | undefined): Promise<{ answer: CachedAnswer | null; bypassed: boolean }> {
     let raw: string | null;
@@ -124,7 +126,9 @@ export function createRouteService(options: RouteServiceOptions): RouteService {
 
   async function callModelRouter(input: RouteRequestBody): Promise<CachedAnswer> {
     try {
-      const answer = await modelRouter.route({ model_type: input.model_type, prompt: input.prompt, user_id: input.user_id ?? '' }, options.modelRouterDeadlineMs);
+      const answer = await modelClient.traceCompletion(input.model_type, input.prompt, () =>
+        modelRouter.route({ model_type: input.model_type, prompt: input.prompt, user_id: input.user_id ?? '' }, options.modelRouterDeadlineMs),
+      );
       return {
         model_type: answer.model_type || input.model_type,
         response: answer.response,

@@ -149,13 +149,22 @@ export function modelRouterHandlers({ inference, tracer, business, logger }: Mod
           const prepared = prepare('StreamRoute', call.request);
           plan = prepared.plan;
           const activePlan = plan;
-          const result = await tracer.traceModelInference(activePlan.model.name, prepared.prompt, async () => {
+          const result = await tracer.traceModelInference(activePlan.model.name, prepared.prompt, async (_span, progress) => {
             let processingTimeMs = 0;
             for await (const chunk of inference.stream(activePlan, signal)) {
               await writeChunk(call, chunk, signal);
+              // The first chunk on the wire is the caller's first token (gen_ai.server.time_to_first_token).
+              progress.firstToken();
               if (chunk.done) processingTimeMs = chunk.processing_time_ms;
             }
-            return { tokens_used: activePlan.tokensUsed, response: activePlan.response, processing_time_ms: processingTimeMs };
+            return {
+              model_type: activePlan.model.name,
+              tokens_used: activePlan.tokensUsed,
+              prompt_tokens: activePlan.promptTokens,
+              completion_tokens: activePlan.completionTokens,
+              response: activePlan.response,
+              processing_time_ms: processingTimeMs,
+            };
           });
           business.recordContentGeneration(activePlan.model.name, result.processing_time_ms / 1000, result.response.length, activePlan.costUsd);
           logCall('StreamRoute', call.request, start, { plan });

@@ -1,5 +1,6 @@
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { LIMITS, type ModelRouterCaller } from '@mcp/contracts';
+import type { ModelClientTracer } from '@mcp/mcp-metrics';
 import { fillTemplate } from './template.util';
 import { StepError, type StepExecutor } from './step.types';
 
@@ -35,13 +36,15 @@ export function modelRouterError(error: unknown, deadlineMs: number): StepError 
  * `model_inference`: fills the prompt template from the data and asks the model-router (gRPC Route,
  * with a deadline). Output: `{ [output_key ?? 'response']: text, tokens_used, model_type }`.
  */
-export function modelInferenceStep(options: { modelRouter: ModelRouterCaller; deadlineMs: number }): StepExecutor<'model_inference'> {
+export function modelInferenceStep(options: { modelRouter: ModelRouterCaller; modelClient: ModelClientTracer; deadlineMs: number }): StepExecutor<'model_inference'> {
   return async (step, data, context) => {
     const prompt = fillTemplate(step.prompt_template, data, LIMITS.promptChars);
     if (prompt === undefined) throw new StepError('PROMPT_TOO_LONG', `the filled prompt has more than ${LIMITS.promptChars} characters`);
     let answer;
     try {
-      answer = await options.modelRouter.route({ model_type: step.model_type, prompt, ...(context.userId ? { user_id: context.userId } : {}) }, options.deadlineMs);
+      answer = await options.modelClient.traceCompletion(step.model_type, prompt, () =>
+        options.modelRouter.route({ model_type: step.model_type, prompt, ...(context.userId ? { user_id: context.userId } : {}) }, options.deadlineMs),
+      );
     } catch (error) {
       throw modelRouterError(error, options.deadlineMs);
     }
