@@ -1,5 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import { MODEL_ROUTER_SERVICE, loadModelRouterProto } from '@mcp/contracts';
+import { MODEL_ROUTER_SERVICE, loadModelRouterProto, rpcServerMetricsInterceptor } from '@mcp/contracts';
 import { BusinessMetrics, ModelRouterTracer } from '@mcp/mcp-metrics';
 import type { Logger } from 'pino';
 import type { ModelRouterConfig } from './config';
@@ -45,7 +45,8 @@ export function buildApp(deps: ModelRouterAppDeps): ModelRouterApp {
   const health = new HealthService([MODEL_ROUTER_SERVICE]);
   const { ModelRouter, Health } = loadModelRouterProto();
 
-  const server = new grpc.Server();
+  // rpc.server.call.duration of every call (the gRPC instrumentation only makes spans).
+  const server = new grpc.Server({ interceptors: [rpcServerMetricsInterceptor()] });
   server.addService(
     ModelRouter.service,
     modelRouterHandlers({ inference, logger, tracer: deps.tracer ?? new ModelRouterTracer(), business: deps.business ?? new BusinessMetrics() }),

@@ -125,6 +125,14 @@ describe('model-router telemetry (compiled service, preload, OTLP receiver)', ()
     expect(tpot.histogram?.sum ?? 0).toBeGreaterThan(0);
     expect(receiver.metrics().filter((p) => p.serviceName === serviceName && p.name === 'gen_ai.server.time_to_first_token' && p.attributes['gen_ai.request.model'] !== 'stub-large')).toEqual([]);
 
+    // Stable RPC conventions: every call's duration, by fully-qualified method and status name; no health check.
+    const rpc = (method: string) => ({ 'rpc.system.name': 'grpc', 'rpc.method': `${MODEL_ROUTER_SERVICE}/${method}`, 'rpc.status_code': 'OK' });
+    const routeCalls = await receiver.waitForMetric('rpc.server.call.duration', { attributes: rpc('Route'), predicate: ofService(serviceName, (p) => p.histogram?.count === 3) });
+    expect(routeCalls.unit).toBe('s');
+    expect(routeCalls.attributes).not.toHaveProperty('error.type');
+    await receiver.waitForMetric('rpc.server.call.duration', { attributes: rpc('StreamRoute'), predicate: ofService(serviceName, (p) => p.histogram?.count === 1) });
+    expect(receiver.metrics().filter((p) => p.serviceName === serviceName && p.name === 'rpc.server.call.duration' && String(p.attributes['rpc.method']).startsWith('grpc.health'))).toEqual([]);
+
     // Each call's log line carries its trace: the preload's pino instrumentation correlates and exports it.
     const log = present(
       (
@@ -172,6 +180,10 @@ describe('model-router telemetry (compiled service, preload, OTLP receiver)', ()
     await receiver.waitForMetric('mcp_model_inference_errors_total', { attributes: failed, predicate: ofService(serviceName, (p) => p.value === 1) });
     await receiver.waitForMetric('mcp_model_inference_total', { attributes: failed, predicate: ofService(serviceName, (p) => p.value === 1) });
     expect(receiver.metrics().filter((p) => p.serviceName === serviceName && p.name === 'mcp_model_token_usage_total')).toEqual([]);
+    await receiver.waitForMetric('rpc.server.call.duration', {
+      attributes: { 'rpc.method': `${MODEL_ROUTER_SERVICE}/Route`, 'rpc.status_code': 'UNAVAILABLE', 'error.type': 'UNAVAILABLE' },
+      predicate: ofService(serviceName, (p) => p.histogram?.count === 1),
+    });
   });
 
   it('SIGTERM: the in-flight call finishes, the process exits 0, and its spans, metrics and logs are flushed', async () => {

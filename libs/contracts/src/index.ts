@@ -42,3 +42,4 @@ export type {
 } from './model-router.grpc';
 export { createModelRouterClient, grpcStatusName } from './model-router.client';
 export type { ModelRouterCaller } from './model-router.client';
+export { METRIC_RPC_CLIENT_CALL_DURATION, METRIC_RPC_SERVER_CALL_DURATION, rpcClientMetricsInterceptor, rpcServerMetricsInterceptor } from './rpc-call.metrics';

@@ -1,4 +1,5 @@
 import type * as grpc from '@grpc/grpc-js';
+import { rpcClientMetricsInterceptor } from './rpc-call.metrics';
 import { loadModelRouterProto, type HealthClient, type ListModelsResponse, type ModelRouterClient, type RouteChunk, type RouteRequest, type RouteResponse } from './model-router.grpc';
 
 /**
@@ -33,7 +34,9 @@ export interface ModelRouterCaller {
 export function createModelRouterClient(address: string, options: grpc.ClientOptions = {}): ModelRouterCaller {
   const grpcJs = require('@grpc/grpc-js') as typeof grpc;
   const { ModelRouter, Health } = loadModelRouterProto();
-  const client = new ModelRouter(address, grpcJs.credentials.createInsecure(), options) as unknown as ModelRouterClient;
+  // Every call's rpc.client.call.duration (the health checks below use their own client: not counted).
+  const withMetrics: grpc.ClientOptions = { ...options, interceptors: [rpcClientMetricsInterceptor(address), ...(options.interceptors ?? [])] };
+  const client = new ModelRouter(address, grpcJs.credentials.createInsecure(), withMetrics) as unknown as ModelRouterClient;
   const health = new Health(address, grpcJs.credentials.createInsecure(), { channelOverride: client.getChannel() }) as unknown as HealthClient;
   const deadline = (ms: number) => new Date(Date.now() + ms);
   return {
