@@ -1,6 +1,7 @@
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { resolveConfig, type ResolvedConfig, type TelemetryOptions } from './config';
 import { installContextAndPropagation } from './context';
+import { providersRegisteredBefore, standDownMessage } from './globals';
 import { createInstrumentations } from './instrumentations';
 import { installSignalHandlers, NOOP_HANDLE, state, withDeadline, type TelemetryHandle } from './lifecycle';
 import { createLoggerProvider } from './logs';
@@ -47,6 +48,13 @@ export function startTelemetry(options: TelemetryOptions = {}): TelemetryHandle 
  * self-metrics are on), then the globals and the instrumentations that were waiting for them.
  */
 function startSdk(config: ResolvedConfig): TelemetryHandle {
+  // Another SDK came first (an injected agent, a vendor preload): the API answers with its providers
+  // and would refuse ours, and our instrumentations would patch every library a second time.
+  const foreign = providersRegisteredBefore();
+  if (foreign.length > 0) {
+    log('error', standDownMessage(foreign));
+    return NOOP_HANDLE;
+  }
   const api = load.api();
   if (config.sdkDiagnostics) installDiagLogger(config.logLevel);
 
@@ -70,9 +78,16 @@ function startSdk(config: ResolvedConfig): TelemetryHandle {
     const tracerProvider = createTracerProvider(config, resource, selfMetrics);
     const loggerProvider = createLoggerProvider(config, resource, selfMetrics);
 
-    if (meterProvider) api.metrics.setGlobalMeterProvider(meterProvider);
-    if (tracerProvider) api.trace.setGlobalTracerProvider(tracerProvider);
-    if (loggerProvider) api.logs.setGlobalLoggerProvider(loggerProvider);
+    const refused = [
+      meterProvider && !api.metrics.setGlobalMeterProvider(meterProvider) && 'meter',
+      tracerProvider && !api.trace.setGlobalTracerProvider(tracerProvider) && 'tracer',
+      loggerProvider && !api.logs.setGlobalLoggerProvider(loggerProvider) && 'logger',
+    ].filter(Boolean);
+    if (refused.length > 0) {
+      // Not seen above: registered through an @opentelemetry/api of another version (the API says which).
+      for (const provider of [tracerProvider, meterProvider, loggerProvider]) void provider?.shutdown();
+      throw new Error(`@opentelemetry/api refused the global ${refused.join(', ')} provider: another SDK or API version registered first`);
+    }
     Object.assign(providers, {
       ...(tracerProvider && { tracerProvider }),
       ...(meterProvider && { meterProvider }),
