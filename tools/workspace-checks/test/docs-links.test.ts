@@ -22,10 +22,10 @@ function markdownFiles(dir: string): string[] {
 /** Paths named in a Markdown file: link targets, and backticked tokens that look like repo paths. */
 function namedPaths(markdown: string): string[] {
   const paths: string[] = [];
-  for (const [, target] of markdown.matchAll(/\]\(([^)\s]+)\)/g)) {
-    if (!/^[a-z]+:|^#|^mailto:/i.test(target)) paths.push(target.split('#')[0]);
+  for (const [, target = ''] of markdown.matchAll(/\]\(([^)\s]+)\)/g)) {
+    if (!/^[a-z]+:|^#|^mailto:/i.test(target)) paths.push(target.split('#')[0] ?? '');
   }
-  for (const [, token] of markdown.matchAll(/`([^`\s]+)`/g)) {
+  for (const [, token = ''] of markdown.matchAll(/`([^`\s]+)`/g)) {
     if (/[<>*{}$|]/.test(token)) continue; // a pattern or placeholder, not one path
     if (token.startsWith('../') || REPO_PREFIXES.some((p) => token.startsWith(p))) paths.push(token.replace(/[:,.]$/, ''));
   }
