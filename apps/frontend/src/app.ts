@@ -24,7 +24,6 @@ import { createRouteService } from './services/route.service';
 import { createUsageService } from './services/usage.service';
 import { createWorkflowService } from './services/workflow.service';
 import type { FrontendMetrics } from './telemetry/frontend.metrics';
-import { rememberRequestSpan } from './telemetry/tracing.util';
 
 /** Everything the app is built from: config values, clients and the process's single telemetry instances. */
 export interface FrontendDependencies {
@@ -58,7 +57,7 @@ export interface FrontendDependencies {
 
 export interface FrontendApp {
   app: Express;
-  /** The server's request listener: the app, remembering each request's SERVER span for the route handlers. */
+  /** The server's request listener (the Express app itself). */
   listener: RequestListener;
 }
 
@@ -116,5 +115,5 @@ export function buildApp(deps: FrontendDependencies): FrontendApp {
 
   app.use(notFound);
   app.use(errorHandler(logger));
-  return { app, listener: rememberRequestSpan(app) };
+  return { app, listener: app };
 }

@@ -45,40 +45,39 @@ export interface RouteServiceOptions {
   modelRouterDeadlineMs: number;
 }
 
-export interface RouteCallOptions {
-  /**
-   * The span that stands for the whole request (REST: the HTTP SERVER span), which gets the `mcp.*`
-   * attributes; default the active span.
-   */
-  requestSpan?: Span;
-}
-
 export interface RouteService {
-  /** Validates `input` with `RouteRequestBody` (400 naming each bad field), then answers from the cache or the model-router. */
-  route(input: unknown, options?: RouteCallOptions): Promise<RouteResponseBody>;
+  /**
+   * Validates `input` with `RouteRequestBody` (400 naming each bad field), then answers from the
+   * cache or the model-router. The `mcp.*` attributes go on the active span: for REST the HTTP
+   * SERVER span (Express layers make no spans of their own).
+   */
+  route(input: unknown): Promise<RouteResponseBody>;
   listModels(): Promise<ModelInfo[]>;
 }
 
 /** Keeps span attribute values short: model names come from request bodies. */
 const capped = (value: string): string => (value.length > 64 ? value.slice(0, 64) : value);
 
-/** The model-router's failure as the client should read it; a clear message, never a bare 500. */
+/**
+ * The model-router's failure as the client should read it: the status from the one gRPC → HTTP
+ * table (`httpStatusOfGrpc`), a message saying what to do; never a bare 500.
+ */
 export function modelRouterError(error: unknown, modelType: string | undefined, deadlineMs: number): Error {
   if (!isGrpcError(error)) return error instanceof Error ? error : new Error(String(error));
   const status = httpStatusOfGrpc(error.code);
   switch (error.code) {
     case GrpcStatus.NOT_FOUND:
-      return new HttpError(404, error.details || `unknown model_type "${modelType ?? ''}"`);
+      return new HttpError(status, error.details || `unknown model_type "${modelType ?? ''}"`);
     case GrpcStatus.INVALID_ARGUMENT:
     case GrpcStatus.OUT_OF_RANGE:
     case GrpcStatus.FAILED_PRECONDITION:
-      return new HttpError(400, 'invalid request', [error.details || 'rejected by the model-router']);
+      return new HttpError(status, 'invalid request', [error.details || 'rejected by the model-router']);
     case GrpcStatus.DEADLINE_EXCEEDED:
-      return new HttpError(504, `model-router did not answer within ${deadlineMs} ms`);
+      return new HttpError(status, `model-router did not answer within ${deadlineMs} ms`);
     case GrpcStatus.UNAVAILABLE:
-      return new HttpError(503, 'model-router is unavailable; try again later');
+      return new HttpError(status, 'model-router is unavailable; try again later');
     case GrpcStatus.RESOURCE_EXHAUSTED:
-      return new HttpError(429, 'model-router is overloaded; try again later');
+      return new HttpError(status, 'model-router is overloaded; try again later');
     default:
       return new HttpError(status, `model-router failed (${GrpcStatus[error.code] ?? error.code})`);
   }
@@ -169,11 +168,11 @@ export function createRouteService(options: RouteServiceOptions): RouteService {
   }
 
   return {
-    async route(rawInput, callOptions = {}) {
+    async route(rawInput) {
       const parsed = RouteRequestBody.safeParse(rawInput);
       if (!parsed.success) throw new HttpError(400, 'invalid request', describeIssues(parsed.error));
       const input = parsed.data;
-      const span = callOptions.requestSpan ?? trace.getActiveSpan();
+      const span = trace.getActiveSpan();
       span?.setAttributes({ [ATTR_MCP_MODEL_TYPE]: capped(input.model_type), [ATTR_MCP_PROMPT_LENGTH]: input.prompt.length });
 
       // The ledger cannot keep another row (PostgreSQL down and the outbox full): refuse before any work.

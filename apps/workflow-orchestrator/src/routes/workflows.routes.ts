@@ -1,7 +1,7 @@
 import { describeIssues, LIMITS, WorkflowExecuteBody, type WorkflowRun } from '@mcp/contracts';
-import { HttpError } from '@mcp/service-kit';
+import { HttpError, httpStatusOfGrpc } from '@mcp/service-kit';
 import type { FastifyInstance } from 'fastify';
-import { MODEL_ROUTER_TIMEOUT_PREFIX, MODEL_ROUTER_UNAVAILABLE } from '../services/steps/model-inference.step';
+import { outageCodeOfStepError } from '../services/steps/model-inference.step';
 import { IdempotencyConflictError, RunStoreUnavailableError, type WorkflowService } from '../services/workflow.service';
 
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
@@ -25,14 +25,14 @@ function toHttpError(error: unknown): unknown {
  * A run that failed because the model-router was down or too slow is an outage of a dependency, not
  * a result: 503 (unavailable) or 504 (deadline passed), so that clients and load balancers retry,
  * while the failed run stays recorded (its id is in `details`). Other failed runs answer 200.
+ * The status comes from the one gRPC → HTTP table (`httpStatusOfGrpc`).
  */
-export function routerOutageStatus(run: WorkflowRun): 503 | 504 | undefined {
+export function routerOutageStatus(run: WorkflowRun): number | undefined {
   if (run.status !== 'failed') return undefined;
   const failed = run.steps.find((step) => step.status === 'failed');
   if (failed?.type !== 'model_inference' || failed.error === undefined) return undefined;
-  if (failed.error === MODEL_ROUTER_UNAVAILABLE) return 503;
-  if (failed.error.startsWith(MODEL_ROUTER_TIMEOUT_PREFIX)) return 504;
-  return undefined;
+  const code = outageCodeOfStepError(failed.error);
+  return code === undefined ? undefined : httpStatusOfGrpc(code);
 }
 
 /** POST /workflows/execute and GET /workflows/runs/:id. */

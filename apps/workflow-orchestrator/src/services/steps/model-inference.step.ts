@@ -9,6 +9,16 @@ const MAX_DETAIL_CHARS = 300;
 export const MODEL_ROUTER_UNAVAILABLE = 'model-router unavailable';
 export const MODEL_ROUTER_TIMEOUT_PREFIX = 'model-router did not answer within ';
 
+/**
+ * The gRPC status behind a recorded model_inference step error, for the two outages a client should
+ * retry (unavailable, too slow); `undefined` for any other error. Runs keep the message, not the code.
+ */
+export function outageCodeOfStepError(stepError: string): number | undefined {
+  if (stepError === MODEL_ROUTER_UNAVAILABLE) return GrpcStatus.UNAVAILABLE;
+  if (stepError.startsWith(MODEL_ROUTER_TIMEOUT_PREFIX)) return GrpcStatus.DEADLINE_EXCEEDED;
+  return undefined;
+}
+
 function grpcCodeName(code: number): string {
   return (Object.entries(GrpcStatus).find(([, value]) => value === code)?.[0] as string | undefined) ?? `code ${code}`;
 }
