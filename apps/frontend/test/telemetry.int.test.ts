@@ -135,6 +135,8 @@ describe('frontend telemetry (compiled, preloaded, real Redis and PostgreSQL)', 
       predicate: (point) => point.serviceName === serviceName && point.value === 1,
     });
     expect(hits.unit).toBe('{request}');
+    // Recorded by the frontend's code, so under its meter scope (not the model-router's).
+    expect(hits.scope.name).toBe('frontend');
     const misses = await receiver.waitForMetric('mcp_model_cache_misses_total', { predicate: (point) => point.serviceName === serviceName && point.value === 1 });
     expect(misses.attributes).toMatchObject({ 'mcp.model_type': 'stub-small' });
     // The cost of the miss is counted once, by model and user TYPE, never by user.

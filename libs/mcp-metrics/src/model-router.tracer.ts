@@ -100,7 +100,10 @@ export interface ModelRouterTracerOptions extends McpTelemetryOptions {
    * instrumentation created one.
    */
   spanKind?: SpanKind;
-  /** Value of `mcp.service`. Default: `'model-router'`. */
+  /**
+   * Value of `mcp.service`, and the name of the tracer and meter scope, so a service's cache counters
+   * are recorded under its own scope (the frontend's under `frontend`). Default: `'model-router'`.
+   */
   service?: string;
   /** Model types that never count against `maxAttributeValues`. Default: the stub models of DESIGN.md. */
   knownModelTypes?: readonly string[];
@@ -152,13 +155,13 @@ export class ModelRouterTracer {
   private readonly serverTimePerOutputToken: Histogram;
 
   constructor(options: ModelRouterTracerOptions = {}) {
+    this.service = options.service ?? MCP_SERVICE_VALUE_MODEL_ROUTER;
     const tracerProvider = options.tracerProvider ?? trace.getTracerProvider();
-    const meter = (options.meterProvider ?? metrics.getMeterProvider()).getMeter('model-router', MCP_METRICS_VERSION);
+    const meter = (options.meterProvider ?? metrics.getMeterProvider()).getMeter(this.service, MCP_METRICS_VERSION);
     const maxValues = options.maxAttributeValues ?? DEFAULT_MAX_ATTRIBUTE_VALUES;
 
-    this.tracer = tracerProvider.getTracer('model-router', MCP_METRICS_VERSION);
+    this.tracer = tracerProvider.getTracer(this.service, MCP_METRICS_VERSION);
     this.spanKind = options.spanKind ?? SpanKind.INTERNAL;
-    this.service = options.service ?? MCP_SERVICE_VALUE_MODEL_ROUTER;
     this.modelType = boundedAttribute({ maxValues, knownValues: options.knownModelTypes ?? KNOWN_MODEL_TYPES });
     this.errorType = boundedAttribute({ maxValues, overflowValue: ERROR_TYPE_VALUE_OTHER, missingValue: ERROR_TYPE_VALUE_OTHER });
 

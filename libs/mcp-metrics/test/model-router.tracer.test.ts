@@ -314,6 +314,16 @@ describe('ModelRouterTracer cache counters', () => {
   });
 });
 
+describe('ModelRouterTracer of another service', () => {
+  it("records under that service's meter scope and mcp.service (the frontend's cache counters)", async () => {
+    new ModelRouterTracer({ service: 'frontend' }).recordCacheHit('stub-small');
+
+    const hits = metricNamed(await otel.collect(), 'mcp_model_cache_hits_total');
+    expect(hits.scope).toBe('frontend');
+    expect(sumPoints(hits)).toEqual([{ attributes: { 'mcp.model_type': 'stub-small', 'mcp.service': 'frontend' }, value: 1 }]);
+  });
+});
+
 describe('ModelRouterTracer cardinality guard', () => {
   it('folds 10 000 distinct model names into a bounded number of series', async () => {
     const bounded = new ModelRouterTracer({ maxAttributeValues: 20 });
