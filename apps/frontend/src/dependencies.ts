@@ -22,7 +22,7 @@ export interface FrontendRuntime extends Omit<FrontendDependencies, 'isDraining'
   start(): Promise<void>;
 }
 
-export interface TelemetryInstances {
+interface TelemetryInstances {
   routerTracer: ModelRouterTracer;
   /** The GenAI client side of every model-router call. */
   modelClient: ModelClientTracer;
@@ -31,7 +31,7 @@ export interface TelemetryInstances {
 }
 
 /** One instance of each per process: they own metric instruments. */
-export function createTelemetry(config: Pick<FrontendConfig, 'userHashKey' | 'modelRouterAddress' | 'genAiCaptureMessageContent'>): TelemetryInstances {
+function createTelemetry(config: Pick<FrontendConfig, 'userHashKey' | 'modelRouterAddress' | 'genAiCaptureMessageContent'>): TelemetryInstances {
   return {
     routerTracer: new ModelRouterTracer({ service: 'frontend' }),
     modelClient: new ModelClientTracer({
@@ -48,7 +48,8 @@ export function createTelemetry(config: Pick<FrontendConfig, 'userHashKey' | 'mo
  * Real clients where the config names a server (Redis, PostgreSQL), embedded ones otherwise, each
  * choice logged; the model-router and orchestrator clients always.
  */
-export function createRuntime(config: FrontendConfig, logger: Logger, telemetry: TelemetryInstances = createTelemetry(config)): FrontendRuntime {
+export function createRuntime(config: FrontendConfig, logger: Logger): FrontendRuntime {
+  const telemetry = createTelemetry(config);
   let cache: AnswerCache;
   let redis: RedisAnswerCache | undefined;
   if (config.redisUrl !== undefined) {

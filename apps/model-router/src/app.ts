@@ -11,13 +11,11 @@ import { createModelRegistry } from './services/model-registry';
 import type { ModelRegistry } from './services/model-registry';
 
 export interface ModelRouterAppDeps {
-  config: Pick<ModelRouterConfig, 'MODEL_LATENCY_SCALE' | 'MODEL_EXTRA_LATENCY_MS' | 'MODEL_FAILURE_RATE' | 'MODEL_FAILURE_SEED'>;
+  config: Pick<
+    ModelRouterConfig,
+    'MODEL_LATENCY_SCALE' | 'MODEL_EXTRA_LATENCY_MS' | 'MODEL_FAILURE_RATE' | 'MODEL_FAILURE_SEED' | 'OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT'
+  >;
   logger: Logger;
-  /** One per process (main.ts builds it after the preload started telemetry); default: a new one. */
-  tracer?: ModelRouterTracer;
-  /** One per process; default: a new one. */
-  business?: BusinessMetrics;
-  registry?: ModelRegistry;
 }
 
 export interface ModelRouterApp {
@@ -32,10 +30,13 @@ export interface ModelRouterApp {
   shutdown(drainTimeoutMs: number): Promise<'graceful' | 'forced'>;
 }
 
-/** Builds the model-router from its dependencies; binding and the process belong to main.ts. */
+/**
+ * Builds the model-router from its dependencies; binding and the process belong to main.ts. Call it
+ * after the preload started telemetry (main.ts does): metric instruments made earlier stay no-ops.
+ */
 export function buildApp(deps: ModelRouterAppDeps): ModelRouterApp {
   const { config, logger } = deps;
-  const registry = deps.registry ?? createModelRegistry();
+  const registry = createModelRegistry();
   const inference = new InferenceService(registry, {
     latencyScale: config.MODEL_LATENCY_SCALE,
     extraLatencyMs: config.MODEL_EXTRA_LATENCY_MS,
@@ -49,7 +50,7 @@ export function buildApp(deps: ModelRouterAppDeps): ModelRouterApp {
   const server = new grpc.Server({ interceptors: [rpcServerMetricsInterceptor()] });
   server.addService(
     ModelRouter.service,
-    modelRouterHandlers({ inference, logger, tracer: deps.tracer ?? new ModelRouterTracer(), business: deps.business ?? new BusinessMetrics() }),
+    modelRouterHandlers({ inference, logger, tracer: new ModelRouterTracer({ captureMessageContent: config.OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT }), business: new BusinessMetrics() }),
   );
   server.addService(Health.service, health.handlers());
 

@@ -1,6 +1,5 @@
 import { onShutdown } from '@mcp/otel-bootstrap';
 import { loadConfigOrExit, runService } from '@mcp/service-kit';
-import { BusinessMetrics, ModelRouterTracer } from '@mcp/mcp-metrics';
 import { buildApp } from './app';
 import { ConfigSchema } from './config';
 import { bindServer } from './grpc-server.util';
@@ -11,8 +10,7 @@ void runService(
     loadConfig: () => loadConfigOrExit(ConfigSchema),
     settings: (config) => ({ logLevel: config.LOG_LEVEL, port: config.PORT, host: config.HOST, drainTimeoutMs: config.GRPC_DRAIN_TIMEOUT_MS }),
     async build(config, logger) {
-      // Built here, once, after the preload registered the SDK: metric instruments made earlier stay no-ops.
-      const app = buildApp({ config, logger, tracer: new ModelRouterTracer({ captureMessageContent: config.OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT }), business: new BusinessMetrics() });
+      const app = buildApp({ config, logger });
       logger.info(
         {
           latency_scale: config.MODEL_LATENCY_SCALE,

@@ -16,10 +16,6 @@ export interface AppDependencies {
   logger: Logger;
   runStore: RunStore;
   modelRouter: ModelRouterCaller;
-  /** ONE per process (its instruments are per process); default: a new one. */
-  tracer?: WorkflowTracer;
-  /** ONE per process: the GenAI client side of the model-router calls; default: a new one from config. */
-  modelClient?: ModelClientTracer;
   /** True while the process shuts down: /ready answers 503. */
   isDraining?: () => boolean;
 }
@@ -54,14 +50,12 @@ function clientErrorBody(error: FastifyError): { status: number; error: string; 
  */
 export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> {
   const { config, logger, runStore, modelRouter } = deps;
-  const tracer = deps.tracer ?? new WorkflowTracer();
-  const modelClient =
-    deps.modelClient ??
-    new ModelClientTracer({
-      serverAddress: config.MODEL_ROUTER_ADDRESS,
-      captureMessageContent: config.OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT,
-      errorType: grpcStatusName,
-    });
+  const tracer = new WorkflowTracer();
+  const modelClient = new ModelClientTracer({
+    serverAddress: config.MODEL_ROUTER_ADDRESS,
+    captureMessageContent: config.OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT,
+    errorType: grpcStatusName,
+  });
   const progress = new ProgressNotifier({ hubUrl: config.COLLABORATION_HUB_URL, secret: config.INTERNAL_API_SECRET, timeoutMs: config.HUB_EVENT_TIMEOUT_MS, logger });
   const service = new WorkflowService({
     store: runStore,

@@ -1,4 +1,4 @@
-import { DEVELOPMENT_INTERNAL_API_SECRET, env, loadConfigOrExit, parseConfig, productionSecrets } from '@mcp/service-kit';
+import { DEVELOPMENT_INTERNAL_API_SECRET, env, productionSecrets } from '@mcp/service-kit';
 import { z } from 'zod';
 import { parseAllowlistEntry, type AllowlistEntry } from './services/allowlist';
 import { MEMORY_RUN_STORE_DEFAULTS } from './services/memory-run-store';
@@ -56,16 +56,6 @@ export const ConfigSchema = z.object({
   DRAIN_TIMEOUT_MS: env.positiveInt(5_000),
 }).superRefine(productionSecrets('INTERNAL_API_SECRET'));
 export type Config = z.infer<typeof ConfigSchema>;
-
-/** For main.ts: the parsed environment, or every problem on stderr and exit 78. */
-export function loadConfig(): Config {
-  return loadConfigOrExit(ConfigSchema);
-}
-
-/** For tests: the config of an explicit environment (throws a ConfigError listing every problem). */
-export function configFrom(environment: Record<string, string | undefined>): Config {
-  return parseConfig(ConfigSchema, environment);
-}
 
 export function usesDefaultSecret(config: Config): boolean {
   return config.INTERNAL_API_SECRET === DEVELOPMENT_INTERNAL_API_SECRET;

@@ -1,6 +1,6 @@
 import { ConfigError } from '@mcp/service-kit';
 import { describe, expect, it } from 'vitest';
-import { configFrom } from '../src/config';
+import { configFrom } from './support/config';
 import { isAllowed, parseAllowlistEntry } from '../src/services/allowlist';
 
 describe('config', () => {

@@ -7,7 +7,8 @@ import { createModelRouterClient } from '@mcp/contracts';
 import { createLogger } from '@mcp/service-kit';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app';
-import { configFrom, type Config } from '../../src/config';
+import type { Config } from '../../src/config';
+import { configFrom } from './config';
 import { InspectableRunStore } from './inspectable-run-store';
 
 /** A parsed response body; tests assert on it with toMatchObject/toEqual, so it is left untyped. */
