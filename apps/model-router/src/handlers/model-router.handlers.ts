@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import type * as grpc from '@grpc/grpc-js';
 import { RouteRequestBody, describeIssues } from '@mcp/contracts';
 import type { ListModelsResponse, RouteChunk, RouteRequest, RouteResponse } from '@mcp/contracts';
-import type { BusinessMetrics, ModelRouterTracer } from '@mcp/mcp-metrics';
+import type { BusinessMetrics, InferenceProgress, ModelRouterTracer } from '@mcp/mcp-metrics';
 import type { Logger } from 'pino';
 import { trace } from '@opentelemetry/api';
 import type { Span } from '@opentelemetry/api';
@@ -112,72 +112,78 @@ export function modelRouterHandlers({ inference, tracer, business, logger }: Mod
     serverSpan?.setAttribute(ATTR_ERROR_TYPE, failure.code);
   };
 
-  return {
-    Route: (call: grpc.ServerUnaryCall<RouteRequest, RouteResponse>, callback: grpc.sendUnaryData<RouteResponse>) => {
-      const start = performance.now();
-      // The instrumentation's SERVER span of this call; captured before the first await.
-      const serverSpan = trace.getActiveSpan();
-      const signal = callSignal(call);
-      let plan: InferencePlan | undefined;
-      void (async () => {
-        try {
-          const prepared = prepare('Route', call.request);
-          plan = prepared.plan;
-          const activePlan = plan;
-          const response = await tracer.traceModelInference(activePlan.model.name, prepared.prompt, () => inference.infer(activePlan, signal));
-          business.recordContentGeneration(response.model_type, response.processing_time_ms / 1000, response.response.length, response.cost_usd);
-          logCall('Route', call.request, start, { plan });
-          callback(null, response);
-        } catch (error) {
-          const failure = toRouterError(error);
-          markFailed(serverSpan, failure);
-          logCall('Route', call.request, start, { plan, failure });
-          // For a cancelled call grpc-js sends nothing more (its deadline status is already out); the
-          // callback still runs so the instrumentation ends the SERVER span with the status.
-          callback(toServiceError(failure));
-        }
-      })();
-    },
+  /**
+   * One inference call, unary or streaming: validation and plan, the `model_inference` span, the
+   * business metrics and one log line; `run` produces the result, `answer`/`fail` send it the way
+   * the call's kind sends things.
+   */
+  const serveInference = <T extends { response: string; processing_time_ms: number }>(
+    rpc: 'Route' | 'StreamRoute',
+    call: SurfaceCall & { request: RouteRequest },
+    run: (plan: InferencePlan, signal: AbortSignal, progress: InferenceProgress) => Promise<T>,
+    answer: (result: T) => void,
+    fail: (error: grpc.ServerErrorResponse) => void,
+  ): void => {
+    const start = performance.now();
+    // The instrumentation's SERVER span of this call; captured before the first await.
+    const serverSpan = trace.getActiveSpan();
+    const signal = callSignal(call);
+    let plan: InferencePlan | undefined;
+    void (async () => {
+      try {
+        const prepared = prepare(rpc, call.request);
+        plan = prepared.plan;
+        const activePlan = plan;
+        const result = await tracer.traceModelInference(activePlan.model.name, prepared.prompt, (_span, progress) => run(activePlan, signal, progress));
+        business.recordContentGeneration(activePlan.model.name, result.processing_time_ms / 1000, result.response.length, activePlan.costUsd);
+        logCall(rpc, call.request, start, { plan });
+        answer(result);
+      } catch (error) {
+        const failure = toRouterError(error);
+        markFailed(serverSpan, failure);
+        logCall(rpc, call.request, start, { plan, failure });
+        fail(toServiceError(failure));
+      }
+    })();
+  };
 
-    StreamRoute: (call: grpc.ServerWritableStream<RouteRequest, RouteChunk>) => {
-      const start = performance.now();
-      const serverSpan = trace.getActiveSpan();
-      const signal = callSignal(call);
-      let plan: InferencePlan | undefined;
-      void (async () => {
-        try {
-          const prepared = prepare('StreamRoute', call.request);
-          plan = prepared.plan;
-          const activePlan = plan;
-          const result = await tracer.traceModelInference(activePlan.model.name, prepared.prompt, async (_span, progress) => {
-            let processingTimeMs = 0;
-            for await (const chunk of inference.stream(activePlan, signal)) {
-              await writeChunk(call, chunk, signal);
-              // The first chunk on the wire is the caller's first token (gen_ai.server.time_to_first_token).
-              progress.firstToken();
-              if (chunk.done) processingTimeMs = chunk.processing_time_ms;
-            }
-            return {
-              model_type: activePlan.model.name,
-              tokens_used: activePlan.tokensUsed,
-              prompt_tokens: activePlan.promptTokens,
-              completion_tokens: activePlan.completionTokens,
-              response: activePlan.response,
-              processing_time_ms: processingTimeMs,
-            };
-          });
-          business.recordContentGeneration(activePlan.model.name, result.processing_time_ms / 1000, result.response.length, activePlan.costUsd);
-          logCall('StreamRoute', call.request, start, { plan });
-          call.end();
-        } catch (error) {
-          const failure = toRouterError(error);
-          markFailed(serverSpan, failure);
-          logCall('StreamRoute', call.request, start, { plan, failure });
-          // grpc-js turns an 'error' event into the call's status (nothing is written once cancelled).
-          call.emit('error', toServiceError(failure));
-        }
-      })();
-    },
+  return {
+    Route: (call: grpc.ServerUnaryCall<RouteRequest, RouteResponse>, callback: grpc.sendUnaryData<RouteResponse>) =>
+      serveInference(
+        'Route',
+        call,
+        (plan, signal) => inference.infer(plan, signal),
+        (response) => callback(null, response),
+        // For a cancelled call grpc-js sends nothing more (its deadline status is already out); the
+        // callback still runs so the instrumentation ends the SERVER span with the status.
+        (error) => callback(error),
+      ),
+
+    StreamRoute: (call: grpc.ServerWritableStream<RouteRequest, RouteChunk>) =>
+      serveInference(
+        'StreamRoute',
+        call,
+        async (plan, signal, progress) => {
+          let processingTimeMs = 0;
+          for await (const chunk of inference.stream(plan, signal)) {
+            await writeChunk(call, chunk, signal);
+            // The first chunk on the wire is the caller's first token (gen_ai.server.time_to_first_token).
+            progress.firstToken();
+            if (chunk.done) processingTimeMs = chunk.processing_time_ms;
+          }
+          return {
+            model_type: plan.model.name,
+            tokens_used: plan.tokensUsed,
+            prompt_tokens: plan.promptTokens,
+            completion_tokens: plan.completionTokens,
+            response: plan.response,
+            processing_time_ms: processingTimeMs,
+          };
+        },
+        () => call.end(),
+        // grpc-js turns an 'error' event into the call's status (nothing is written once cancelled).
+        (error) => call.emit('error', error),
+      ),
 
     ListModels: (_call: grpc.ServerUnaryCall<Record<string, never>, ListModelsResponse>, callback: grpc.sendUnaryData<ListModelsResponse>) => {
       const start = performance.now();
