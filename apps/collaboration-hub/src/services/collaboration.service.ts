@@ -25,15 +25,11 @@ export interface CollaborationServiceOptions {
   registry: SessionRegistry;
   metrics: CollaborationMetrics;
   logger: Logger;
-  /** Default {@link MAX_SESSIONS_PER_CONNECTION}. */
-  maxSessionsPerConnection?: number;
   /**
    * Bound of a cross-instance query (`fetchSockets`). The Redis adapter has its own timeout, but only
    * once its request is published: with Redis unreachable the publish itself waits. Default 2000.
    */
   requestsTimeoutMs?: number;
-  /** Clock for `joined_at` and message `at`; default the system clock. */
-  now?: () => Date;
 }
 
 /** A session id as logs show it: a hash, so logs can be correlated without carrying client-chosen ids. */
@@ -53,8 +49,6 @@ export class CollaborationService {
   private readonly registry: SessionRegistry;
   private readonly metrics: CollaborationMetrics;
   private readonly logger: Logger;
-  private readonly maxSessions: number;
-  private readonly now: () => Date;
   private readonly requestsTimeoutMs: number;
 
   constructor(options: CollaborationServiceOptions) {
@@ -62,8 +56,6 @@ export class CollaborationService {
     this.registry = options.registry;
     this.metrics = options.metrics;
     this.logger = options.logger;
-    this.maxSessions = options.maxSessionsPerConnection ?? MAX_SESSIONS_PER_CONNECTION;
-    this.now = options.now ?? (() => new Date());
     this.requestsTimeoutMs = options.requestsTimeoutMs ?? 2_000;
   }
 
@@ -73,8 +65,8 @@ export class CollaborationService {
     if (existing !== undefined && existing.user_id !== user_id) {
       return { ok: false, error: 'user_id: this connection already joined the session as another user' };
     }
-    if (existing === undefined && joined.length >= this.maxSessions) {
-      return { ok: false, error: `session_id: a connection may be in at most ${this.maxSessions} sessions` };
+    if (existing === undefined && joined.length >= MAX_SESSIONS_PER_CONNECTION) {
+      return { ok: false, error: `session_id: a connection may be in at most ${MAX_SESSIONS_PER_CONNECTION} sessions` };
     }
     if (!socket.connected) return { ok: false, error: 'connection closed' };
     if (existing !== undefined) {
@@ -82,7 +74,7 @@ export class CollaborationService {
       return { ok: true, participants: await this.participants(session_id) };
     }
 
-    const entry: JoinedSession = { session_id, user_id, joined_at: this.now().toISOString() };
+    const entry: JoinedSession = { session_id, user_id, joined_at: new Date().toISOString() };
     // Recorded on the connection and in the registry together, before any await, so that a disconnect
     // arriving meanwhile finds both and cleans up both.
     joined.push(entry);
@@ -112,7 +104,7 @@ export class CollaborationService {
   message(socket: HubSocket, { session_id, text }: SessionMessagePayload): Ack {
     const entry = sessionsOf(socket).find((joined) => joined.session_id === session_id);
     if (entry === undefined) return { ok: false, error: 'session_id: join the session before sending messages to it' };
-    const message: SessionMessageBroadcast = { session_id, user_id: entry.user_id, text, at: this.now().toISOString() };
+    const message: SessionMessageBroadcast = { session_id, user_id: entry.user_id, text, at: new Date().toISOString() };
     emitWithContext(this.io.to(roomOf(session_id)), SOCKET_EVENTS.sessionMessage, message);
     this.logger.debug({ session_hash: sessionHash(session_id), text_length: text.length }, 'message broadcast');
     return { ok: true };
