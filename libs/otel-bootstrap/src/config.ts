@@ -38,6 +38,7 @@ export type SamplerName =
   | 'parentbased_traceidratio';
 export type PropagatorName = 'tracecontext' | 'baggage' | 'b3' | 'b3multi';
 export type ResourceDetectorName = 'env' | 'host' | 'os' | 'process' | 'serviceinstance' | 'container';
+export type IncomingTraceContext = 'trust' | 'restart';
 export type LogLevelName = 'none' | 'error' | 'warn' | 'info' | 'debug' | 'verbose' | 'all';
 
 /** Probe and metrics paths: a span per scrape or probe would drown the traces that matter. */
@@ -86,6 +87,13 @@ export interface ResolvedConfig {
   instrumentations: InstrumentationName[];
   /** Incoming requests to these paths get no span, nor anything under them: {@link IGNORED_INCOMING_PATHS} and `OTEL_NODE_IGNORED_INCOMING_PATHS`. */
   ignoredIncomingPaths: ReadonlySet<string>;
+  /**
+   * What an incoming request's `traceparent`/`baggage` counts for (`OTEL_NODE_INCOMING_TRACE_CONTEXT`):
+   * `trust` continues the caller's trace (internal services, whose callers are ours); `restart`, for
+   * a service facing the internet, starts a new trace that links the caller's span, drops its
+   * baggage, and so leaves the sampling decision to this service's root sampler.
+   */
+  incomingTraceContext: IncomingTraceContext;
   shutdownTimeoutMs: number;
   appShutdownTimeoutMs: number;
   handleSignals: boolean;
@@ -308,6 +316,7 @@ export function resolveConfig(options: TelemetryOptions = {}): { config: Resolve
     propagators: propagators === 'none' ? [] : propagators,
     instrumentations,
     ignoredIncomingPaths,
+    incomingTraceContext: oneOf('OTEL_NODE_INCOMING_TRACE_CONTEXT', ['trust', 'restart'] as const, 'trust'),
     shutdownTimeoutMs,
     appShutdownTimeoutMs,
     handleSignals: options.handleSignals ?? true,

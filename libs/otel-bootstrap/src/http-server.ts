@@ -1,15 +1,32 @@
-import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, ValueType, type Attributes, type Context, type Histogram, type Span } from '@opentelemetry/api';
+import {
+  context,
+  isSpanContextValid,
+  propagation,
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  ValueType,
+  type Attributes,
+  type Context,
+  type Histogram,
+  type Link,
+  type Span,
+} from '@opentelemetry/api';
 import { RPCType, setRPCMetadata, suppressTracing, type RPCMetadata } from '@opentelemetry/core';
 import { InstrumentationBase, InstrumentationNodeModuleDefinition, type InstrumentationConfig } from '@opentelemetry/instrumentation';
 import type * as http from 'node:http';
 import type * as https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { contentLength, normalizeMethod, requestAttributes } from './http-attributes';
+import type { IncomingTraceContext } from './config';
 import { DURATION_BUCKETS_SECONDS } from './metrics';
 
 export interface HttpServerInstrumentationConfig extends InstrumentationConfig {
   /** Requests whose path (without the query) is in this set get no span, and nothing under them. */
   ignoredPaths?: ReadonlySet<string>;
+  /** `trust` (default): continue the caller's trace; `restart`: a new trace linking the caller's span, its baggage dropped. */
+  incomingTraceContext?: IncomingTraceContext;
 }
 
 /** The request's context (span and RPC metadata, or suppressed tracing), on the request and the response. */
@@ -116,11 +133,11 @@ export class HttpServerInstrumentation extends InstrumentationBase<HttpServerIns
 
     const method = normalizeMethod(request.method);
     // A server request continues the caller's trace or starts one: never the context it arrived in.
-    const parent = propagation.extract(ROOT_CONTEXT, request.headers);
+    const { parent, links } = callerContext(request.headers, this.getConfig().incomingTraceContext);
     // No attributes at creation: the samplers this bootstrap configures (OTEL_TRACES_SAMPLER) decide
     // on the trace id and the parent only, and the SDK would copy and validate them for every
     // request, sampled or not. A recording span gets all of them at once.
-    const span = this.tracer.startSpan(method === '_OTHER' ? 'HTTP' : method, { kind: SpanKind.SERVER }, parent);
+    const span = this.tracer.startSpan(method === '_OTHER' ? 'HTTP' : method, { kind: SpanKind.SERVER, links }, parent);
     if (span.isRecording()) {
       const attributes = requestAttributes(request, scheme, url, query);
       attributes['http.request.method'] = method;
@@ -190,6 +207,19 @@ export class HttpServerInstrumentation extends InstrumentationBase<HttpServerIns
     if (errorType !== undefined) metricAttributes['error.type'] = errorType;
     this.duration.record((performance.now() - state.startedAt) / 1000, metricAttributes);
   }
+}
+
+/**
+ * The context a request's span starts in. Trusted, the caller's: its trace, its sampled flag (which
+ * a parent-based sampler follows) and its baggage. Not trusted (an edge facing the internet), none
+ * of it: a new trace, sampled by this service's root sampler, so a client cannot raise the sampling
+ * rate by sending `sampled`, nor put baggage into our context; the caller's span stays as a link.
+ */
+function callerContext(headers: IncomingMessage['headers'], policy: IncomingTraceContext | undefined): { parent: Context; links: Link[] | undefined } {
+  const extracted = propagation.extract(ROOT_CONTEXT, headers);
+  if (policy !== 'restart') return { parent: extracted, links: undefined };
+  const caller = trace.getSpanContext(extracted);
+  return { parent: ROOT_CONTEXT, links: caller !== undefined && isSpanContextValid(caller) ? [{ context: caller }] : undefined };
 }
 
 type RequestEmitArgs = [string, IncomingMessage & Traced, ServerResponse & Traced];

@@ -15,6 +15,7 @@ export type {
   PropagatorName,
   ResourceDetectorName,
   LogLevelName,
+  IncomingTraceContext,
 } from './config';
 export { INSTRUMENTATION_NAMES, DEFAULT_INSTRUMENTATIONS } from './instrumentation-names';
 export type { InstrumentationName } from './instrumentation-names';

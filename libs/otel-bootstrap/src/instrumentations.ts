@@ -55,7 +55,7 @@ const FACTORIES: Record<InstrumentationName, InstrumentationFactory> = {
       const { HttpServerInstrumentation } = load.httpServer();
       const { HttpInstrumentation } = load.http();
       return [
-        new HttpServerInstrumentation({ ignoredPaths: config.ignoredIncomingPaths }),
+        new HttpServerInstrumentation({ ignoredPaths: config.ignoredIncomingPaths, incomingTraceContext: config.incomingTraceContext }),
         new HttpInstrumentation({ disableIncomingRequestInstrumentation: true, applyCustomAttributesOnSpan: applyHttpSizeAttributes }),
       ];
     },

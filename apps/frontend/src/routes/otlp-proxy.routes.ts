@@ -6,7 +6,7 @@ import { errorBody } from '../http/errors.middleware';
 
 /**
  * The browser exports here (same origin, so no CORS). Untraced, with all it does: the frontend's
- * configuration lists it in OTEL_NODE_IGNORED_INCOMING_PATHS (its Dockerfile and dev targets).
+ * configuration lists it in OTEL_NODE_IGNORED_INCOMING_PATHS (compose, Kubernetes, the dev targets).
  */
 export const OTLP_PROXY_PATH = '/otlp/v1/traces';
 /** Browser batches are small (a few hundred spans at most); anything bigger is refused with 413. */

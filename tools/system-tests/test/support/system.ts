@@ -114,7 +114,7 @@ export async function startSystem(suffix: string, options: SystemOptions = {}): 
         COLLABORATION_HUB_URL: hub.url,
         SYSTEM_TEST_SUFFIX: suffix,
         LEDGER_OUTBOX_PATH: ledgerOutboxPath,
-        // As the frontend's image sets it: the OTLP proxy is not traced.
+        // As compose and Kubernetes set it: the OTLP proxy is not traced.
         OTEL_NODE_IGNORED_INCOMING_PATHS: '/otlp/v1/traces',
         ...per.frontend,
       },
