@@ -1,4 +1,4 @@
-import { ValueType, metrics, trace } from '@opentelemetry/api';
+import { ValueType, trace } from '@opentelemetry/api';
 import type { Counter, Histogram, UpDownCounter } from '@opentelemetry/api';
 import { boundedAttribute, nonNegative } from './bounded-attribute.util';
 import type { BoundedAttribute } from './bounded-attribute.util';
@@ -24,10 +24,10 @@ import {
   METRIC_MCP_USER_SESSIONS_TOTAL,
   METRIC_MCP_USER_SESSION_DURATION_SECONDS,
 } from './semconv';
-import { DEFAULT_MAX_ATTRIBUTE_VALUES, KNOWN_MODEL_TYPES } from './telemetry-options.types';
+import { KNOWN_MODEL_TYPES } from './telemetry-options.types';
 import type { McpTelemetryOptions } from './telemetry-options.types';
+import { telemetryScope } from './telemetry-scope.util';
 import { hashUserId } from './user-hash.util';
-import { MCP_METRICS_VERSION } from './version.const';
 
 /**
  * Unit of the cost counters. UCUM has no currency units; OpenTelemetry's convention for a unit outside
@@ -75,8 +75,7 @@ export class BusinessMetrics {
   private readonly costByUser: Counter;
 
   constructor(options: BusinessMetricsOptions = {}) {
-    const meter = (options.meterProvider ?? metrics.getMeterProvider()).getMeter('mcp-business-metrics', MCP_METRICS_VERSION);
-    const maxValues = options.maxAttributeValues ?? DEFAULT_MAX_ATTRIBUTE_VALUES;
+    const { meter, maxValues } = telemetryScope(options, 'mcp-business-metrics');
 
     this.userHashKey = options.userHashKey;
     this.modelType = boundedAttribute({ maxValues, knownValues: options.knownModelTypes ?? KNOWN_MODEL_TYPES });

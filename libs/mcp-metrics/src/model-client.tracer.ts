@@ -1,4 +1,4 @@
-import { SpanKind, metrics, trace } from '@opentelemetry/api';
+import { SpanKind } from '@opentelemetry/api';
 import type { Attributes, Histogram, Span, Tracer } from '@opentelemetry/api';
 import { boundedAttribute, cappedSpanValue, nonNegative } from './bounded-attribute.util';
 import type { BoundedAttribute } from './bounded-attribute.util';
@@ -21,11 +21,11 @@ import {
   METRIC_GEN_AI_CLIENT_OPERATION_DURATION,
   METRIC_GEN_AI_CLIENT_TOKEN_USAGE,
 } from './gen-ai.semconv';
-import { ATTR_ERROR_TYPE, ERROR_TYPE_VALUE_OTHER } from './semconv';
+import { ATTR_ERROR_TYPE } from './semconv';
 import { errorTypeOf, recordSpanFailure, startTimer } from './span-outcome.util';
-import { DEFAULT_MAX_ATTRIBUTE_VALUES, KNOWN_MODEL_TYPES } from './telemetry-options.types';
+import { KNOWN_MODEL_TYPES } from './telemetry-options.types';
 import type { McpTelemetryOptions } from './telemetry-options.types';
-import { MCP_METRICS_VERSION } from './version.const';
+import { telemetryScope } from './telemetry-scope.util';
 
 /** Options of {@link ModelClientTracer}. */
 export interface ModelClientTracerOptions extends McpTelemetryOptions {
@@ -77,13 +77,10 @@ export class ModelClientTracer {
   private readonly tokenUsage: Histogram;
 
   constructor(options: ModelClientTracerOptions = {}) {
-    const tracerProvider = options.tracerProvider ?? trace.getTracerProvider();
-    const meter = (options.meterProvider ?? metrics.getMeterProvider()).getMeter('mcp-model-client', MCP_METRICS_VERSION);
-    const maxValues = options.maxAttributeValues ?? DEFAULT_MAX_ATTRIBUTE_VALUES;
-    const boundedErrorType = boundedAttribute({ maxValues, overflowValue: ERROR_TYPE_VALUE_OTHER, missingValue: ERROR_TYPE_VALUE_OTHER });
+    const { tracer, meter, maxValues, errorType: boundedErrorType } = telemetryScope(options, 'mcp-model-client');
     const readErrorType = options.errorType ?? errorTypeOf;
 
-    this.tracer = tracerProvider.getTracer('mcp-model-client', MCP_METRICS_VERSION);
+    this.tracer = tracer;
     this.provider = options.provider ?? GEN_AI_PROVIDER_NAME_VALUE_MCP_MODEL_ROUTER;
     this.server = splitHostPort(options.serverAddress);
     this.captureContent = options.captureMessageContent ?? false;

@@ -1,4 +1,4 @@
-import { SpanKind, ValueType, metrics, trace } from '@opentelemetry/api';
+import { SpanKind, ValueType, trace } from '@opentelemetry/api';
 import type { Attributes, Counter, Histogram, Span, Tracer, UpDownCounter } from '@opentelemetry/api';
 import { boundedAttribute, cappedSpanValue, nonNegative } from './bounded-attribute.util';
 import type { BoundedAttribute } from './bounded-attribute.util';
@@ -30,7 +30,6 @@ import {
   ATTR_MCP_RESPONSE_LENGTH,
   ATTR_MCP_SERVICE,
   ATTR_MCP_TOKENS_USED,
-  ERROR_TYPE_VALUE_OTHER,
   MCP_OPERATION_VALUE_MODEL_INFERENCE,
   MCP_SERVICE_VALUE_MODEL_ROUTER,
   METRIC_MCP_ACTIVE_INFERENCES,
@@ -43,9 +42,9 @@ import {
   SPAN_NAME_MODEL_INFERENCE,
 } from './semconv';
 import { errorTypeOf, recordSpanFailure, startTimer } from './span-outcome.util';
-import { DEFAULT_MAX_ATTRIBUTE_VALUES, KNOWN_MODEL_TYPES } from './telemetry-options.types';
+import { KNOWN_MODEL_TYPES } from './telemetry-options.types';
 import type { McpTelemetryOptions } from './telemetry-options.types';
-import { MCP_METRICS_VERSION } from './version.const';
+import { telemetryScope } from './telemetry-scope.util';
 
 /** The result fields the seed's model router returns (snake_case, as on the wire). */
 export interface ModelInferenceResult {
@@ -156,14 +155,12 @@ export class ModelRouterTracer {
 
   constructor(options: ModelRouterTracerOptions = {}) {
     this.service = options.service ?? MCP_SERVICE_VALUE_MODEL_ROUTER;
-    const tracerProvider = options.tracerProvider ?? trace.getTracerProvider();
-    const meter = (options.meterProvider ?? metrics.getMeterProvider()).getMeter(this.service, MCP_METRICS_VERSION);
-    const maxValues = options.maxAttributeValues ?? DEFAULT_MAX_ATTRIBUTE_VALUES;
+    const { tracer, meter, maxValues, errorType } = telemetryScope(options, this.service);
 
-    this.tracer = tracerProvider.getTracer(this.service, MCP_METRICS_VERSION);
+    this.tracer = tracer;
     this.spanKind = options.spanKind ?? SpanKind.INTERNAL;
     this.modelType = boundedAttribute({ maxValues, knownValues: options.knownModelTypes ?? KNOWN_MODEL_TYPES });
-    this.errorType = boundedAttribute({ maxValues, overflowValue: ERROR_TYPE_VALUE_OTHER, missingValue: ERROR_TYPE_VALUE_OTHER });
+    this.errorType = errorType;
 
     this.inferenceCounter = meter.createCounter(METRIC_MCP_MODEL_INFERENCE_TOTAL, {
       description: 'Total number of model inference requests',

@@ -1,4 +1,4 @@
-import { SpanKind, ValueType, metrics, trace } from '@opentelemetry/api';
+import { SpanKind, ValueType } from '@opentelemetry/api';
 import type { Attributes, Counter, Histogram, Span, Tracer, UpDownCounter } from '@opentelemetry/api';
 import { boundedAttribute, cappedSpanValue, nonNegative } from './bounded-attribute.util';
 import type { BoundedAttribute } from './bounded-attribute.util';
@@ -18,7 +18,6 @@ import {
   ATTR_MCP_WORKFLOW_STEPS,
   ATTR_MCP_WORKFLOW_SUCCESS,
   ATTR_MCP_WORKFLOW_TYPE,
-  ERROR_TYPE_VALUE_OTHER,
   MCP_OPERATION_VALUE_WORKFLOW_EXECUTION,
   MCP_OPERATION_VALUE_WORKFLOW_STEP,
   MCP_SERVICE_VALUE_WORKFLOW_ORCHESTRATOR,
@@ -31,9 +30,8 @@ import {
   SPAN_NAME_WORKFLOW_EXECUTION,
 } from './semconv';
 import { errorTypeOf, recordSpanFailure, startTimer } from './span-outcome.util';
-import { DEFAULT_MAX_ATTRIBUTE_VALUES } from './telemetry-options.types';
 import type { McpTelemetryOptions } from './telemetry-options.types';
-import { MCP_METRICS_VERSION } from './version.const';
+import { telemetryScope } from './telemetry-scope.util';
 
 /** Step types of the seed's `POST /api/workflow/execute`. */
 export const KNOWN_WORKFLOW_STEP_TYPES: readonly string[] = ['model_inference', 'data_processing', 'external_api'];
@@ -106,16 +104,14 @@ export class WorkflowTracer {
   private readonly activeWorkflows: UpDownCounter;
 
   constructor(options: WorkflowTracerOptions = {}) {
-    const tracerProvider = options.tracerProvider ?? trace.getTracerProvider();
-    const meter = (options.meterProvider ?? metrics.getMeterProvider()).getMeter('workflow-executor', MCP_METRICS_VERSION);
-    const maxValues = options.maxAttributeValues ?? DEFAULT_MAX_ATTRIBUTE_VALUES;
+    const { tracer, meter, maxValues, errorType } = telemetryScope(options, 'workflow-executor');
 
-    this.tracer = tracerProvider.getTracer('workflow-executor', MCP_METRICS_VERSION);
+    this.tracer = tracer;
     this.spanKind = options.spanKind ?? SpanKind.INTERNAL;
     this.service = options.service ?? MCP_SERVICE_VALUE_WORKFLOW_ORCHESTRATOR;
     this.workflowType = boundedAttribute({ maxValues });
     this.stepType = boundedAttribute({ maxValues, knownValues: options.knownStepTypes ?? KNOWN_WORKFLOW_STEP_TYPES });
-    this.errorType = boundedAttribute({ maxValues, overflowValue: ERROR_TYPE_VALUE_OTHER, missingValue: ERROR_TYPE_VALUE_OTHER });
+    this.errorType = errorType;
 
     this.executionCounter = meter.createCounter(METRIC_MCP_WORKFLOW_EXECUTION_TOTAL, {
       description: 'Total number of workflow executions',
