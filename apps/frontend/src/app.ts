@@ -91,7 +91,7 @@ export function buildApp(deps: FrontendDependencies): FrontendApp {
   // One limiter (one counter per client) for everything that costs work: REST API and GraphQL.
   app.use(['/api', '/graphql'], apiRateLimit(config.rateLimitPerMinute));
   // Browser spans (raw protobuf/JSON, own size limit and rate limit): before express.json reads bodies.
-  app.use(otlpProxyRoutes({ targetUrl: config.web.otlpTracesUrl, ratePerMinute: config.web.otlpProxyRateLimitPerMinute, logger }));
+  app.use(otlpProxyRoutes({ targetUrl: config.web.otlpProxyTargetUrl, ratePerMinute: config.web.otlpProxyRateLimitPerMinute, logger, metrics: deps.metrics }));
   app.use(express.json({ limit: LIMITS.jsonBodyBytes }));
 
   // One /api router holding the domain routers: sibling routers mounted on the same path confuse the

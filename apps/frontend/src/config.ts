@@ -57,6 +57,9 @@ export const FrontendConfigSchema = z
     OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: env.string(),
     OTEL_EXPORTER_OTLP_ENDPOINT: env.string(),
     OTLP_PROXY_RATE_LIMIT_PER_MINUTE: env.positiveInt(120),
+    // Where the proxy sends browser spans: a Collector receiver for untrusted data (deploy/otel-collector,
+    // port 4319) when set, else this process's own trace endpoint.
+    OTLP_PROXY_TARGET_URL: env.url(['http', 'https']),
     WEB_JAEGER_URL: env.url(['http', 'https']),
     JAEGER_UI_URL: env.url(['http', 'https']),
     WEB_HUB_URL: env.url(['http', 'https']),
@@ -102,6 +105,7 @@ function webConfig(e: {
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?: string | undefined;
   OTEL_EXPORTER_OTLP_ENDPOINT?: string | undefined;
   OTLP_PROXY_RATE_LIMIT_PER_MINUTE: number;
+  OTLP_PROXY_TARGET_URL?: string | undefined;
   WEB_JAEGER_URL?: string | undefined;
   JAEGER_UI_URL?: string | undefined;
   WEB_HUB_URL?: string | undefined;
@@ -118,7 +122,7 @@ function webConfig(e: {
   };
   const base = httpUrl(e.OTEL_EXPORTER_OTLP_ENDPOINT)?.replace(/\/+$/, '');
   return {
-    otlpTracesUrl: httpUrl(e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) ?? `${base ?? 'http://localhost:4318'}/v1/traces`,
+    otlpProxyTargetUrl: e.OTLP_PROXY_TARGET_URL ?? httpUrl(e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) ?? `${base ?? 'http://localhost:4318'}/v1/traces`,
     otlpProxyRateLimitPerMinute: e.OTLP_PROXY_RATE_LIMIT_PER_MINUTE,
     jaegerUiUrl: (e.WEB_JAEGER_URL ?? e.JAEGER_UI_URL)?.replace(/\/+$/, ''),
     hubPublicUrl: (e.WEB_HUB_URL ?? e.COLLABORATION_HUB_URL)?.replace(/\/+$/, ''),

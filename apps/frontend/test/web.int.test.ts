@@ -4,6 +4,8 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { decodeExportRequest, encodeExportRequest, type WireTraceRequest } from '@mcp/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveWebDist } from '../src/routes/web.routes';
 import { closedPort, startFrontend } from './support/frontend-harness';
@@ -26,6 +28,18 @@ async function startCollector(status = 200): Promise<{ url: string; received: Ar
   const { port } = server.address() as AddressInfo;
   return { url: `http://127.0.0.1:${port}/v1/traces`, received, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }
+
+/** A trace export as the web page's SDK sends it: resource web/webjs, one span of now. */
+function webExport(): WireTraceRequest {
+  const start = BigInt(Date.now()) * 1_000_000n;
+  const resource = { attributes: [{ key: 'service.name', value: { stringValue: 'web' } }, { key: 'telemetry.sdk.language', value: { stringValue: 'webjs' } }] };
+  const span = { traceId: randomBytes(16), spanId: randomBytes(8), name: 'documentLoad', kind: 1, startTimeUnixNano: start.toString(), endTimeUnixNano: (start + 1_000_000n).toString(), attributes: [] };
+  return { resourceSpans: [{ resource, scopeSpans: [{ scope: { name: 'doc' }, spans: [span] }] }] };
+}
+
+/** OTLP/JSON of an export: ids as hex. */
+const asJson = (request: WireTraceRequest): string =>
+  JSON.stringify(request, (key, value: unknown) => (['traceId', 'spanId'].includes(key) && value !== null && typeof value === 'object' && 'data' in value ? Buffer.from((value as { data: number[] }).data).toString('hex') : value));
 
 describe('web page and OTLP proxy', () => {
   let dist: string;
@@ -72,15 +86,20 @@ describe('web page and OTLP proxy', () => {
     expect(await response.json()).toEqual({ jaegerUrl: 'http://jaeger.test:16686', hubUrl: 'http://hub.test:3002', collectorUrl: '/otlp/v1/traces' });
   });
 
-  it('forwards JSON and protobuf exports to the collector as they came, without a traceparent of its own', async () => {
-    const json = JSON.stringify({ resourceSpans: [] });
-    const a = await fetch(`${frontend.url}/otlp/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: json });
+  it('forwards a web export in either encoding to the collector as protobuf (checked, same spans), without a traceparent of its own', async () => {
+    const fromJson = webExport();
+    const a = await fetch(`${frontend.url}/otlp/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: asJson(fromJson) });
     expect(a.status).toBe(200);
-    const b = await fetch(`${frontend.url}/otlp/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: new Uint8Array([10, 0]) });
+    expect(await a.json()).toEqual({});
+    const fromProtobuf = webExport();
+    const b = await fetch(`${frontend.url}/otlp/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: encodeExportRequest('traces', fromProtobuf) });
     expect(b.status).toBe(200);
-    expect(collector.received.map((r) => r.type)).toEqual(['application/json', 'application/x-protobuf']);
-    expect(collector.received[0]?.body.toString()).toBe(json);
-    expect([...(collector.received[1]?.body ?? [])]).toEqual([10, 0]);
+    expect(collector.received.map((r) => r.type)).toEqual(['application/x-protobuf', 'application/x-protobuf']);
+    const forwarded = collector.received.map((r) => decodeExportRequest('traces', 'protobuf', r.body) as WireTraceRequest);
+    const spanOf = (request: WireTraceRequest | undefined) => request?.resourceSpans?.[0]?.scopeSpans?.[0]?.spans?.[0];
+    expect(Buffer.from(spanOf(forwarded[0])?.spanId ?? []).equals(Buffer.from(spanOf(fromJson)?.spanId ?? []))).toBe(true);
+    expect(Buffer.from(spanOf(forwarded[1])?.spanId ?? []).equals(Buffer.from(spanOf(fromProtobuf)?.spanId ?? []))).toBe(true);
+    expect(forwarded[1]?.resourceSpans?.[0]?.resource).toMatchObject(fromProtobuf.resourceSpans?.[0]?.resource ?? {});
     expect(collector.received.every((r) => r.traceparent === undefined)).toBe(true);
   });
 
@@ -97,7 +116,7 @@ describe('web page and OTLP proxy', () => {
   it('answers 503 when the collector is unreachable, and does not serve a page that is not built', async () => {
     const other = await startFrontend({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `http://127.0.0.1:${await closedPort()}/v1/traces`, WEB_DIST_DIR: join(dist, 'missing') });
     try {
-      const down = await fetch(`${other.url}/otlp/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+      const down = await fetch(`${other.url}/otlp/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: asJson(webExport()) });
       expect(down.status).toBe(503);
       expect(await down.json()).toMatchObject({ error: 'collector is unavailable' });
       const page = await fetch(`${other.url}/`);

@@ -43,3 +43,25 @@ export type {
 export { createModelRouterClient, grpcStatusName } from './model-router.client';
 export type { ModelRouterCaller } from './model-router.client';
 export { METRIC_RPC_CLIENT_CALL_DURATION, METRIC_RPC_SERVER_CALL_DURATION, rpcClientMetricsInterceptor, rpcServerMetricsInterceptor } from './rpc-call.metrics';
+export { loadOtlpProto, protoDir } from './otlp-proto';
+export type { OtlpProtoTypes } from './otlp-proto';
+export { decodeExportRequest, encodeExportRequest, encodeEmptyResponse, encodeErrorStatus } from './otlp-codec';
+export { toObjectOptions } from './otlp-wire';
+export type {
+  OtlpSignal,
+  OtlpEncoding,
+  WireAnyValue,
+  WireKeyValue,
+  WireResource,
+  WireScope,
+  WireSpan,
+  WireTraceRequest,
+  WireNumberDataPoint,
+  WireHistogramDataPoint,
+  WireExponentialHistogramDataPoint,
+  WireSummaryDataPoint,
+  WireMetric,
+  WireMetricsRequest,
+  WireLogRecord,
+  WireLogsRequest,
+} from './otlp-wire';

@@ -1,6 +1,5 @@
 import type * as Grpc from '@grpc/grpc-js';
-import { encodeEmptyResponse } from './decode';
-import { loadOtlpProto } from './proto';
+import { encodeEmptyResponse, loadOtlpProto } from '@mcp/contracts';
 import type { ReceiverParts } from './receiver';
 import { RpcCode, rpcCodeForHttpStatus } from './rpc-code';
 import type { OtlpSignal } from './types';

@@ -1,7 +1,7 @@
 import type * as http from 'node:http';
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
-import { encodeEmptyResponse, encodeErrorStatus } from './decode';
+import { encodeEmptyResponse, encodeErrorStatus } from '@mcp/contracts';
 import type { ReceiverParts } from './receiver';
 import { RpcCode, rpcCodeForHttpStatus } from './rpc-code';
 import type { OtlpEncoding, OtlpSignal } from './types';

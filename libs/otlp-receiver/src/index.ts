@@ -19,8 +19,8 @@ export { findMetric, logsForTrace, metricPoints } from './query-helpers';
 export { scanTelemetry } from './scan';
 export type { TelemetrySnapshot } from './scan';
 export { attributesInclude, attrValueEquals } from './match';
-export { loadOtlpProto, protoDir } from './proto';
-export type { OtlpProtoTypes } from './proto';
+export { loadOtlpProto, protoDir } from '@mcp/contracts';
+export type { OtlpProtoTypes } from '@mcp/contracts';
 export type {
   AttrValue,
   Attributes,

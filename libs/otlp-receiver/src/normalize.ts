@@ -20,7 +20,7 @@ import type {
   WireResource,
   WireScope,
   WireTraceRequest,
-} from './wire';
+} from '@mcp/contracts';
 
 const spanKinds: readonly SpanKindName[] = ['INTERNAL', 'INTERNAL', 'SERVER', 'CLIENT', 'PRODUCER', 'CONSUMER'];
 const statusCodes: readonly StatusCodeName[] = ['UNSET', 'OK', 'ERROR'];

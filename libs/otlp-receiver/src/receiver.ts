@@ -5,7 +5,7 @@ import type { FaultOptions, RespondWithOptions } from './faults';
 import { FaultInjector } from './faults';
 import { handleExportCall, startGrpcServer } from './grpc';
 import { createOtlpHttpHandler } from './http';
-import { loadOtlpProto } from './proto';
+import { loadOtlpProto } from '@mcp/contracts';
 import { RpcCode } from './rpc-code';
 import { TelemetryStore } from './store';
 import type { SpanMatcher } from './trace-helpers';

@@ -1,9 +1,9 @@
-import { decodeExportRequest } from './decode';
+import { decodeExportRequest } from '@mcp/contracts';
 import { truncate } from './match';
 import { flattenLogs, flattenMetrics, flattenSpans } from './normalize';
 import { makeTester, scanRawBody, scanRecords } from './scan';
 import type { OtlpEncoding, OtlpSignal, ReceivedLog, ReceivedMetricPoint, ReceivedSpan, RequestStats, ScanHit, SignalRequestStats } from './types';
-import type { WireLogsRequest, WireMetricsRequest, WireTraceRequest } from './wire';
+import type { WireLogsRequest, WireMetricsRequest, WireTraceRequest } from '@mcp/contracts';
 
 type ReceivedRecord = ReceivedSpan | ReceivedMetricPoint | ReceivedLog;
 

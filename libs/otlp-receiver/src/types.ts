@@ -1,11 +1,6 @@
-/** The three OTLP signals, named as in the OTLP/HTTP paths (`/v1/<signal>`). */
-export type OtlpSignal = 'traces' | 'metrics' | 'logs';
+import type { OtlpEncoding, OtlpSignal } from '@mcp/contracts';
 
-/**
- * How a request reached the receiver: OTLP/HTTP with a protobuf or a JSON body (its
- * `Content-Type`), or OTLP/gRPC (`grpc`, always protobuf).
- */
-export type OtlpEncoding = 'protobuf' | 'json' | 'grpc';
+export type { OtlpEncoding, OtlpSignal };
 
 /**
  * A decoded OTLP `AnyValue`.

@@ -1,8 +1,11 @@
 import express, { Router } from 'express';
 import type { Request, Response } from 'express';
 import { rateLimit } from 'express-rate-limit';
+import { decodeExportRequest, encodeEmptyResponse, encodeExportRequest, type WireTraceRequest } from '@mcp/contracts';
 import type { Logger } from 'pino';
 import { errorBody } from '../http/errors.middleware';
+import { checkBrowserTraces } from '../services/browser-traces';
+import type { FrontendMetrics } from '../telemetry/frontend.metrics';
 
 /**
  * The browser exports here (same origin, so no CORS). Untraced, with all it does: the frontend's
@@ -19,13 +22,16 @@ export interface OtlpProxyOptions {
   targetUrl: string;
   ratePerMinute: number;
   logger: Logger;
+  metrics: FrontendMetrics;
 }
 
 /**
- * `POST /otlp/v1/traces`: browser spans, forwarded as they came (protobuf or JSON) to the collector.
- * Bounded (512 KiB → 413, other content types → 415, rate-limited → 429), and never traced itself:
- * the path is ignored, so neither the request nor the forwarding call makes spans, and export does
- * not feed export.
+ * `POST /otlp/v1/traces`: browser spans (OTLP protobuf or JSON), decoded, checked and rewritten by
+ * `checkBrowserTraces` (the resource is the server's: `service.name=web`; sizes bounded; malformed ids
+ * or times refused with 400), then re-encoded as protobuf and forwarded to the collector; the browser
+ * gets an empty success in its own encoding. Bounded (512 KiB → 413, other content types → 415,
+ * rate-limited → 429), and never traced itself: the path is ignored, so neither the request nor the
+ * forwarding call makes spans, and export does not feed export.
  */
 export function otlpProxyRoutes(options: OtlpProxyOptions): Router {
   const router = Router();
@@ -48,16 +54,37 @@ export function otlpProxyRoutes(options: OtlpProxyOptions): Router {
     express.raw({ type: [...CONTENT_TYPES], limit: OTLP_PROXY_BODY_LIMIT_BYTES }),
     async (req: Request, res: Response) => {
       const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-      const contentType = req.is('application/json') ? 'application/json' : 'application/x-protobuf';
+      const encoding = req.is('application/json') ? 'json' : 'protobuf';
+      let decoded: WireTraceRequest;
       try {
-        const answer = await fetch(options.targetUrl, { method: 'POST', headers: { 'content-type': contentType }, body, signal: AbortSignal.timeout(FORWARD_TIMEOUT_MS) });
-        const payload = Buffer.from(await answer.arrayBuffer());
-        if (answer.status >= 500) {
-          options.logger.warn({ status: answer.status, bytes: body.length }, 'otlp proxy: collector failed');
-          res.status(502).json(errorBody(`collector failed with ${answer.status}`));
+        decoded = decodeExportRequest('traces', encoding, body) as WireTraceRequest;
+      } catch (error) {
+        options.metrics.recordOtlpProxyRequest('refused', 0);
+        res.status(400).json(errorBody(`body is not an OTLP/${encoding === 'json' ? 'JSON' : 'protobuf'} trace export request: ${error instanceof Error ? error.message : String(error)}`));
+        return;
+      }
+      const verdict = checkBrowserTraces(decoded, Date.now());
+      if (!verdict.ok) {
+        options.metrics.recordOtlpProxyRequest('refused', 0);
+        options.logger.warn({ reason: verdict.reason, bytes: body.length }, 'otlp proxy: browser trace export refused');
+        res.status(400).json(errorBody(`invalid trace export: ${verdict.reason}`));
+        return;
+      }
+      const rewritten = Object.values(verdict.rewrites).some((n) => n > 0);
+      if (rewritten) options.logger.warn({ ...verdict.rewrites, spans: verdict.spans }, 'otlp proxy: browser trace export rewritten');
+      const forwarded = encodeExportRequest('traces', verdict.request);
+      try {
+        const answer = await fetch(options.targetUrl, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: forwarded, signal: AbortSignal.timeout(FORWARD_TIMEOUT_MS) });
+        await answer.arrayBuffer();
+        if (!answer.ok) {
+          options.logger.warn({ status: answer.status, bytes: forwarded.length }, 'otlp proxy: collector failed');
+          // 429/503 keep their meaning for the browser's exporter (retry later); anything else is ours to report.
+          const passOn = answer.status === 429 || answer.status === 503;
+          res.status(passOn ? answer.status : 502).json(errorBody(`collector answered ${answer.status}`));
           return;
         }
-        res.status(answer.status).type(answer.headers.get('content-type') ?? contentType).send(payload);
+        options.metrics.recordOtlpProxyRequest(rewritten ? 'rewritten' : 'forwarded', verdict.spans);
+        res.status(200).type(encoding === 'json' ? 'application/json' : 'application/x-protobuf').send(encodeEmptyResponse('traces', encoding));
       } catch (error) {
         const timedOut = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
         options.logger.warn({ bytes: body.length, error: timedOut ? 'timeout' : (error as Error).message }, 'otlp proxy: collector unreachable');

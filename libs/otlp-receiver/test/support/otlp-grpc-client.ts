@@ -1,5 +1,5 @@
 // A real OTLP/gRPC client for the tests: grpc-js with raw-bytes serializers (as the OpenTelemetry
-// gRPC exporters use), the requests encoded with protobufjs from the package's .proto files.
+// gRPC exporters use), the requests encoded with protobufjs from the OTLP .proto files of @mcp/contracts.
 import * as grpc from '@grpc/grpc-js';
 import { loadOtlpProto } from '../../src';
 import type { OtlpSignal } from '../../src';

@@ -1,7 +1,7 @@
 import { Writer } from 'protobufjs';
-import { loadOtlpProto } from './proto';
-import { toObjectOptions } from './wire';
-import type { OtlpEncoding, OtlpSignal } from './types';
+import { loadOtlpProto } from './otlp-proto';
+import { toObjectOptions } from './otlp-wire';
+import type { OtlpEncoding, OtlpSignal } from './otlp-wire';
 
 // OTLP/JSON encodes these bytes fields as hex instead of protobuf-JSON's base64.
 const idKeys = new Set(['traceId', 'spanId', 'parentSpanId']);
@@ -42,6 +42,12 @@ export function decodeExportRequest(signal: OtlpSignal, encoding: OtlpEncoding, 
   hexIdsToBytes(parsed);
   // fromObject accepts enum names or numbers and 64-bit integers as strings or numbers, as OTLP/JSON requires.
   return type.toObject(type.fromObject(parsed as Record<string, unknown>), toObjectOptions);
+}
+
+/** Encodes a request in the shape `decodeExportRequest` returns (e.g. after rewriting it) as OTLP protobuf. */
+export function encodeExportRequest(signal: OtlpSignal, request: unknown): Buffer {
+  const type = loadOtlpProto().request[signal];
+  return Buffer.from(type.encode(type.fromObject(request as Record<string, unknown>)).finish());
 }
 
 /** Encodes an empty (full success) Export*ServiceResponse in the request's encoding (protobuf for gRPC). */

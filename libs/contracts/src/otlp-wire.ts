@@ -1,3 +1,12 @@
+/** The three OTLP signals, named as in the OTLP/HTTP paths (`/v1/<signal>`). */
+export type OtlpSignal = 'traces' | 'metrics' | 'logs';
+
+/**
+ * How a request arrived: OTLP/HTTP with a protobuf or a JSON body (its `Content-Type`), or
+ * OTLP/gRPC (`grpc`, always protobuf).
+ */
+export type OtlpEncoding = 'protobuf' | 'json' | 'grpc';
+
 // Plain-object shapes of decoded OTLP export requests, as produced by protobufjs
 // `Type.toObject(message, toObjectOptions)`: camelCase keys, 64-bit integers as decimal strings,
 // enums as numbers, bytes as Uint8Array, repeated fields always present, other unset fields absent.

@@ -1,9 +1,9 @@
 import * as path from 'node:path';
 import * as protobuf from 'protobufjs';
-import type { OtlpSignal } from './types';
+import type { OtlpSignal } from './otlp-wire';
 
-/** The `proto/` folder shipped with the package; `..` works from both `src/` and `dist/`. */
-export const protoDir = path.join(__dirname, '..', 'proto');
+/** The OTLP schema in the `proto/otlp/` folder shipped with the package; `..` works from both `src/` and `dist/`. */
+export const protoDir = path.join(__dirname, '..', 'proto', 'otlp');
 
 const serviceFiles = [
   'opentelemetry/proto/collector/trace/v1/trace_service.proto',
