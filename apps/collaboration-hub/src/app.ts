@@ -89,6 +89,7 @@ export function createHub(deps: HubDependencies): Hub {
     checks: deps.readinessChecks ?? {},
     timeoutMs: config.READINESS_TIMEOUT_MS,
     isDraining: () => !accepting || (deps.isDraining?.() ?? false),
+    logger,
   });
   registerSessionRoutes(router, { collaboration, internalSecret: config.INTERNAL_API_SECRET });
   koa.use(errorMiddleware(logger));

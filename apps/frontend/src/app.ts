@@ -86,7 +86,7 @@ export function buildApp(deps: FrontendDependencies): FrontendApp {
 
   app.use(helmet());
   app.use(corsPolicy(config.corsOrigins));
-  app.use(healthRoutes({ checks: deps.readinessChecks, timeoutMs: config.readyTimeoutMs, isDraining: deps.isDraining }));
+  app.use(healthRoutes({ checks: deps.readinessChecks, timeoutMs: config.readyTimeoutMs, isDraining: deps.isDraining, logger }));
 
   // One limiter (one counter per client) for everything that costs work: REST API and GraphQL.
   app.use(['/api', '/graphql'], apiRateLimit(config.rateLimitPerMinute));

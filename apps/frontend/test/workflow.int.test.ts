@@ -123,7 +123,7 @@ describe('POST /api/workflow/execute and GET /api/workflow/runs/:id, forwarded t
     expect(answer.json.error).toBe('workflow-orchestrator did not answer within 300 ms');
   });
 
-  it('503 when nothing listens at WORKFLOW_ORCHESTRATOR_URL, and /ready says so', async () => {
+  it('503 when nothing listens at WORKFLOW_ORCHESTRATOR_URL, and /ready says so (which one: in the log)', async () => {
     const down = await startFrontend({ MODEL_ROUTER_ADDRESS: router.address, WORKFLOW_ORCHESTRATOR_URL: `http://127.0.0.1:${await closedPort()}` });
     extra.push(down);
     const answer = await http(`${down.url}/api/workflow/execute`, { json: workflow });
@@ -133,7 +133,8 @@ describe('POST /api/workflow/execute and GET /api/workflow/runs/:id, forwarded t
     expect(run.status).toBe(503);
     const ready = await http(`${down.url}/ready`);
     expect(ready.status).toBe(503);
-    expect(ready.json.dependencies.orchestrator).toMatch(/^error: workflow-orchestrator is unavailable/);
+    expect(ready.json).toEqual({ ready: false });
+    expect(down.readinessDetails()?.['orchestrator']).toMatch(/^error: workflow-orchestrator is unavailable/);
   });
 
   it('GET /api/workflow/runs/:id returns the run, passes 404 through, and rejects a malformed id', async () => {

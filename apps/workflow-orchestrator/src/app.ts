@@ -120,6 +120,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     checks: { run_store: () => runStore.ping(), model_router: () => modelRouter.checkHealth(config.READY_TIMEOUT_MS) },
     timeoutMs: config.READY_TIMEOUT_MS,
     isDraining,
+    logger,
   });
   registerWorkflowRoutes(app, service);
 

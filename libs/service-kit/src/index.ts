@@ -1,8 +1,8 @@
 export { ConfigError, parseConfig, loadConfigOrExit, env, productionSecrets, DEVELOPMENT_INTERNAL_API_SECRET, MIN_PRODUCTION_SECRET_LENGTH } from './config.util';
 export { createLogger } from './logger';
 export type { Logger } from './logger';
-export { checkReadiness } from './readiness.util';
-export type { DependencyCheck, ReadinessReport } from './readiness.util';
+export { checkReadiness, createReadinessProbe } from './readiness.util';
+export type { DependencyCheck, PublicReadiness, ReadinessProbeOptions, ReadinessReport } from './readiness.util';
 export { listen, createDrainer, httpListener, serverOwningListener } from './http-server.util';
 export type { ServerOwningApp } from './http-server.util';
 export { runService } from './service-main.util';

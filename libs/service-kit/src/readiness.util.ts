@@ -1,3 +1,5 @@
+import type { Logger } from 'pino';
+
 /** A dependency check: resolves when the dependency answers. */
 export type DependencyCheck = () => Promise<unknown>;
 
@@ -33,4 +35,35 @@ export async function checkReadiness(checks: Record<string, DependencyCheck>, op
   const dependencies = Object.fromEntries(entries);
   if (options.draining) dependencies['process'] = 'draining';
   return { ready: !options.draining && entries.every(([, outcome]) => outcome === 'ok'), dependencies };
+}
+
+/** All `GET /ready` tells whoever asks: no dependency names, versions or error messages. */
+export interface PublicReadiness {
+  ready: boolean;
+}
+
+export interface ReadinessProbeOptions {
+  timeoutMs: number;
+  isDraining: () => boolean;
+  /** Gets what failed and how, each time that changes (warn when not ready, info when ready again). */
+  logger: Pick<Logger, 'info' | 'warn'>;
+}
+
+/**
+ * `GET /ready` of every service: 200 or 503 with `{ ready }` only. The report (which dependency is
+ * down, its error) is for operators, so it goes to the log — once per change, not once per probe —
+ * instead of to anyone who can reach the port.
+ */
+export function createReadinessProbe(checks: Record<string, DependencyCheck>, options: ReadinessProbeOptions): () => Promise<{ status: 200 | 503; body: PublicReadiness }> {
+  let lastLogged: string | undefined;
+  return async () => {
+    const report = await checkReadiness(checks, { timeoutMs: options.timeoutMs, draining: options.isDraining() });
+    const details = JSON.stringify(report);
+    if (details !== lastLogged) {
+      lastLogged = details;
+      if (report.ready) options.logger.info({ dependencies: report.dependencies }, 'ready: every dependency answers');
+      else options.logger.warn({ dependencies: report.dependencies }, 'not ready');
+    }
+    return { status: report.ready ? 200 : 503, body: { ready: report.ready } };
+  };
 }

@@ -2,7 +2,7 @@ import { createServer, request } from 'node:http';
 import { Agent } from 'node:http';
 import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
-import { checkReadiness, ConfigError, createDrainer, DEVELOPMENT_INTERNAL_API_SECRET, env, httpStatusOfGrpc, listen, parseConfig, productionSecrets } from '../src/index';
+import { checkReadiness, ConfigError, createReadinessProbe, createDrainer, DEVELOPMENT_INTERNAL_API_SECRET, env, httpStatusOfGrpc, listen, parseConfig, productionSecrets } from '../src/index';
 
 describe('parseConfig', () => {
   const schema = z.object({ PORT: env.port(3000), REDIS_URL: env.url(['redis', 'rediss']), RATE: env.ratio(0.5), ALLOW: env.list(), HOST: env.string('0.0.0.0') });
@@ -79,6 +79,23 @@ describe('checkReadiness', () => {
     );
     expect(report).toEqual({ ready: false, dependencies: { redis: 'ok', pg: 'error: connect ECONNREFUSED', slow: 'timeout after 50 ms' } });
     expect(await checkReadiness({ redis: async () => 'PONG' }, { timeoutMs: 50, draining: true })).toEqual({ ready: false, dependencies: { redis: 'ok', process: 'draining' } });
+  });
+});
+
+describe('createReadinessProbe', () => {
+  it('answers { ready } only and logs the details once per change', async () => {
+    const logged: Array<[string, unknown, string]> = [];
+    const logger = { info: (fields: unknown, message: string) => logged.push(['info', fields, message]), warn: (fields: unknown, message: string) => logged.push(['warn', fields, message]) };
+    let pgUp = false;
+    const probe = createReadinessProbe({ pg: async () => (pgUp ? 'ok' : Promise.reject(new Error('connect ECONNREFUSED 10.0.0.7:5432'))) }, { timeoutMs: 50, isDraining: () => false, logger: logger as never });
+    expect(await probe()).toEqual({ status: 503, body: { ready: false } });
+    expect(await probe()).toEqual({ status: 503, body: { ready: false } });
+    pgUp = true;
+    expect(await probe()).toEqual({ status: 200, body: { ready: true } });
+    expect(logged).toEqual([
+      ['warn', { dependencies: { pg: 'error: connect ECONNREFUSED 10.0.0.7:5432' } }, 'not ready'],
+      ['info', { dependencies: { pg: 'ok' } }, 'ready: every dependency answers'],
+    ]);
   });
 });
 

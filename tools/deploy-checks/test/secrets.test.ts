@@ -1,9 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
+import { startApp, stopApps } from './support/app-process';
 import { committedSecrets, secretValuesIn } from './support/committed-secrets';
 import { kustomizationDir, podSpecOf, renderKustomization } from './support/kustomize';
-import { repoPath } from './support/repo';
 
 // The apps' own secrets (INTERNAL_API_SECRET, USER_HASH_KEY): no value written in this repository
 // may start a production process. Which app takes which secret is read from the manifests (the
@@ -18,11 +17,7 @@ const takers = renderKustomization(kustomizationDir('base'))
   );
 const committed = committedSecrets();
 
-const children = new Set<ChildProcess>();
-afterEach(() => {
-  for (const child of children) child.kill('SIGKILL');
-  children.clear();
-});
+afterEach(stopApps);
 
 interface Outcome {
   code: number | null;
@@ -30,30 +25,11 @@ interface Outcome {
   listening: boolean;
 }
 
-/** Runs `apps/<app>/dist/main.js` as the image's CMD does (NODE_ENV=production), until it exits or logs "listening". */
-function runApp(app: string, secrets: Record<string, string>): Promise<Outcome> {
-  const child = spawn(process.execPath, ['dist/main.js'], {
-    cwd: repoPath('apps', app),
-    env: { PATH: process.env['PATH'], NODE_ENV: 'production', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...secrets },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.add(child);
-  return new Promise((resolve) => {
-    let output = '';
-    const timer = setTimeout(() => finish(null, false), 30_000);
-    const finish = (code: number | null, listening: boolean) => {
-      clearTimeout(timer);
-      child.kill('SIGKILL');
-      children.delete(child);
-      resolve({ code, output, listening });
-    };
-    child.stdout!.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('"msg":"listening"')) finish(null, true);
-    });
-    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.once('exit', (code) => finish(code, false));
-  });
+/** Runs the app with NODE_ENV=production, as the images do, until it exits or listens. */
+async function runApp(app: string, secrets: Record<string, string>): Promise<Outcome> {
+  const run = await startApp(app, { NODE_ENV: 'production', ...secrets });
+  run.stop();
+  return { code: run.code, output: run.output(), listening: run.port !== undefined };
 }
 
 /** At most `limit` at once: the machine is shared. */

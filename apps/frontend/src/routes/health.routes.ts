@@ -1,6 +1,6 @@
 import { Router } from 'express';
-import { checkReadiness } from '@mcp/service-kit';
-import type { DependencyCheck } from '@mcp/service-kit';
+import { createReadinessProbe } from '@mcp/service-kit';
+import type { DependencyCheck, Logger } from '@mcp/service-kit';
 import { withoutTracing } from '@mcp/otel-bootstrap';
 
 export interface HealthRoutesOptions {
@@ -8,17 +8,20 @@ export interface HealthRoutesOptions {
   checks: Record<string, DependencyCheck>;
   timeoutMs: number;
   isDraining: () => boolean;
+  /** Where /ready's details go (which dependency failed and how): the answer carries none. */
+  logger: Logger;
 }
 
 /** `GET /health`: the process answers (no dependency checks). `GET /ready`: every dependency answers, and we are not draining. */
 export function healthRoutes(options: HealthRoutesOptions): Router {
   const router = Router();
+  const probe = createReadinessProbe(options.checks, options);
   router.get('/health', (_req, res) => {
     res.json({ status: 'ok' });
   });
   router.get('/ready', async (_req, res) => {
-    const report = await withoutTracing(() => checkReadiness(options.checks, { timeoutMs: options.timeoutMs, draining: options.isDraining() }));
-    res.status(report.ready ? 200 : 503).json(report);
+    const answer = await withoutTracing(probe);
+    res.status(answer.status).json(answer.body);
   });
   return router;
 }

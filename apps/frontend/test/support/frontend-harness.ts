@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import pg from 'pg';
 import { createClient } from 'redis';
 import { createLogger, listen, parseConfig } from '@mcp/service-kit';
@@ -37,6 +38,8 @@ export interface RunningFrontend {
   config: FrontendConfig;
   runtime: FrontendRuntime;
   setDraining(value: boolean): void;
+  /** /ready's details (each dependency's outcome) as the frontend last logged them: its answer carries none. */
+  readinessDetails(): Record<string, string> | undefined;
   close(): Promise<void>;
 }
 
@@ -46,8 +49,15 @@ export interface RunningFrontend {
  */
 export async function startFrontend(env: Record<string, string | undefined>): Promise<RunningFrontend> {
   const dataDir = mkdtempSync(join(tmpdir(), 'frontend-test-'));
-  const config = parseConfig(FrontendConfigSchema, { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', LEDGER_OUTBOX_PATH: join(dataDir, 'ledger-outbox.sqlite'), ...env });
-  const logger = createLogger('frontend-test', config.logLevel);
+  const config = parseConfig(FrontendConfigSchema, { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', LEDGER_OUTBOX_PATH: join(dataDir, 'ledger-outbox.sqlite'), ...env });
+  const lines: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+      done();
+    },
+  });
+  const logger = createLogger('frontend-test', config.logLevel, sink);
   const runtime = createRuntime(config, logger);
   await runtime.start();
   let draining = false;
@@ -61,6 +71,11 @@ export async function startFrontend(env: Record<string, string | undefined>): Pr
     setDraining: (value) => {
       draining = value;
     },
+    readinessDetails: () =>
+      lines
+        .map((line) => JSON.parse(line) as { dependencies?: Record<string, string> })
+        .filter((record) => record.dependencies !== undefined)
+        .at(-1)?.dependencies,
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

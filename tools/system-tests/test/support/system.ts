@@ -154,3 +154,12 @@ export async function postJson(url: string, body: unknown, headers: Record<strin
   }
   return { status: response.status, body: parsed, headers: response.headers };
 }
+
+/**
+ * /ready's details as `service` logged them: its answer says only `{"ready":…}`, and each change of
+ * the dependencies' outcomes is one log line. Waits for the line whose dependencies match.
+ */
+export async function loggedReadiness(service: ServiceProcess, matches: (dependencies: Record<string, unknown>) => boolean): Promise<Record<string, unknown>> {
+  const line = await service.waitForJsonLine((l) => typeof l['dependencies'] === 'object' && l['dependencies'] !== null && matches(l['dependencies'] as Record<string, unknown>), 10_000);
+  return line['dependencies'] as Record<string, unknown>;
+}
