@@ -16,7 +16,7 @@ describe('GET /health and GET /ready', () => {
 
   beforeAll(async () => {
     [router, orchestrator, stores] = await Promise.all([startFakeModelRouter(), startFakeOrchestrator(), connectStores()]);
-    frontend = await startFrontend({ REDIS_URL, DATABASE_URL, LEDGER_TABLE: table, CACHE_KEY_PREFIX: `mcp-test-ready-${suffix}:`, MODEL_ROUTER_ADDRESS: router.address, WORKFLOW_ORCHESTRATOR_URL: orchestrator.url });
+    frontend = await startFrontend({ LOG_LEVEL: 'info', REDIS_URL, DATABASE_URL, LEDGER_TABLE: table, CACHE_KEY_PREFIX: `mcp-test-ready-${suffix}:`, MODEL_ROUTER_ADDRESS: router.address, WORKFLOW_ORCHESTRATOR_URL: orchestrator.url });
   });
   afterAll(async () => {
     await frontend?.close();

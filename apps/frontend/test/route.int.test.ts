@@ -156,6 +156,7 @@ describe('POST /api/route against the real Redis and PostgreSQL', () => {
 
   it('503 when nothing listens at MODEL_ROUTER_ADDRESS', async () => {
     const down = await startFrontend({
+      LOG_LEVEL: 'info',
       REDIS_URL,
       DATABASE_URL,
       LEDGER_TABLE: table,
@@ -176,6 +177,7 @@ describe('POST /api/route against the real Redis and PostgreSQL', () => {
   it('still answers 200 without Redis (cache bypassed on every request), and /ready reports redis failing', async () => {
     const user = `user-${suffix}-noredis`;
     const noRedis = await startFrontend({
+      LOG_LEVEL: 'info',
       REDIS_URL: `redis://127.0.0.1:${await closedPort()}`,
       DATABASE_URL,
       LEDGER_TABLE: table,
@@ -202,6 +204,7 @@ describe('POST /api/route against the real Redis and PostgreSQL', () => {
 
   it('still answers 200 when the ledger is down (row counted as lost), and /ready reports postgres failing', async () => {
     const noPg = await startFrontend({
+      LOG_LEVEL: 'info',
       REDIS_URL,
       DATABASE_URL: `postgres://postgres@127.0.0.1:${await closedPort()}/test`,
       LEDGER_TABLE: table,
@@ -224,7 +227,7 @@ describe('POST /api/route with the embedded cache and ledger (no REDIS_URL, no D
   it('serves a miss then a hit from process memory, and /ready checks only the remote services', async () => {
     const router = await startFakeModelRouter();
     const orchestrator = await startFakeOrchestrator();
-    const frontend = await startFrontend({ MODEL_ROUTER_ADDRESS: router.address, WORKFLOW_ORCHESTRATOR_URL: orchestrator.url });
+    const frontend = await startFrontend({ LOG_LEVEL: 'info', MODEL_ROUTER_ADDRESS: router.address, WORKFLOW_ORCHESTRATOR_URL: orchestrator.url });
     try {
       expect(frontend.runtime.cache.backend).toBe('memory');
       expect(frontend.runtime.ledger.backend).toBe('memory');

@@ -124,7 +124,7 @@ describe('POST /api/workflow/execute and GET /api/workflow/runs/:id, forwarded t
   });
 
   it('503 when nothing listens at WORKFLOW_ORCHESTRATOR_URL, and /ready says so (which one: in the log)', async () => {
-    const down = await startFrontend({ MODEL_ROUTER_ADDRESS: router.address, WORKFLOW_ORCHESTRATOR_URL: `http://127.0.0.1:${await closedPort()}` });
+    const down = await startFrontend({ LOG_LEVEL: 'info', MODEL_ROUTER_ADDRESS: router.address, WORKFLOW_ORCHESTRATOR_URL: `http://127.0.0.1:${await closedPort()}` });
     extra.push(down);
     const answer = await http(`${down.url}/api/workflow/execute`, { json: workflow });
     expect(answer.status).toBe(503);

@@ -38,7 +38,7 @@ export interface RunningFrontend {
   config: FrontendConfig;
   runtime: FrontendRuntime;
   setDraining(value: boolean): void;
-  /** /ready's details (each dependency's outcome) as the frontend last logged them: its answer carries none. */
+  /** /ready's details (each dependency's outcome) as the frontend last logged them (needs LOG_LEVEL info): its answer carries none. */
   readinessDetails(): Record<string, string> | undefined;
   close(): Promise<void>;
 }
@@ -49,7 +49,7 @@ export interface RunningFrontend {
  */
 export async function startFrontend(env: Record<string, string | undefined>): Promise<RunningFrontend> {
   const dataDir = mkdtempSync(join(tmpdir(), 'frontend-test-'));
-  const config = parseConfig(FrontendConfigSchema, { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', LEDGER_OUTBOX_PATH: join(dataDir, 'ledger-outbox.sqlite'), ...env });
+  const config = parseConfig(FrontendConfigSchema, { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', LEDGER_OUTBOX_PATH: join(dataDir, 'ledger-outbox.sqlite'), ...env });
   const lines: string[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {
