@@ -78,6 +78,16 @@ interface KoaContextLike {
 }
 type KoaHandleRequest = (this: unknown, ctx: KoaContextLike, fnMiddleware: (ctx: KoaContextLike) => Promise<unknown>) => Promise<unknown>;
 
+interface KoaApplicationClass {
+  prototype: { handleRequest: KoaHandleRequest };
+}
+type KoaModule = KoaApplicationClass | { [Symbol.toStringTag]: 'Module'; default: KoaApplicationClass };
+
+/** Koa's `module.exports` is the Application class; an ES module import hands us its namespace, the class as `default`. */
+function koaApplication(exported: KoaModule): KoaApplicationClass {
+  return 'default' in exported && (exported as { [Symbol.toStringTag]?: string })[Symbol.toStringTag] === 'Module' ? exported.default : (exported as KoaApplicationClass);
+}
+
 /**
  * Koa 2/3: once the middleware chain of a request has run (before Koa writes the response), the
  * route @koa/router matched goes on the SERVER span, and a 5xx's exception is recorded on it.
@@ -91,12 +101,12 @@ export class KoaRouteInstrumentation extends InstrumentationBase {
     return new InstrumentationNodeModuleDefinition(
       'koa',
       ['>=2 <4'],
-      (Application: { prototype: { handleRequest: KoaHandleRequest } }) => {
-        this._wrap(Application.prototype, 'handleRequest', wrapKoaHandleRequest);
-        return Application;
+      (exported: KoaModule) => {
+        this._wrap(koaApplication(exported).prototype, 'handleRequest', wrapKoaHandleRequest);
+        return exported;
       },
-      (Application?: { prototype: { handleRequest: KoaHandleRequest } }) => {
-        if (Application) this._unwrap(Application.prototype, 'handleRequest');
+      (exported?: KoaModule) => {
+        if (exported) this._unwrap(koaApplication(exported).prototype, 'handleRequest');
       },
     );
   }

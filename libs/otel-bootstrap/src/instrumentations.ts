@@ -233,38 +233,59 @@ export function createInstrumentations(
     }
   }
   if (triggers.size > 0) {
-    result.cancelDeferred = createOnFirstRequire(triggers, (name) => {
+    const loading = libraryLoadingTrigger(triggers, (name) => {
       try {
         create(name).forEach(onLateCreate);
       } catch (error) {
         onLateFailure(name, error);
       }
     });
+    createOnFirstRequire(triggers, loading);
+    onLibraryLoading = loading;
+    result.cancelDeferred = () => triggers.clear();
   }
   return result;
 }
 
-function createOnFirstRequire(
+/**
+ * Creates the instrumentation of the library named `packageName` if it is still waiting for it:
+ * the one trigger that both the CommonJS `require()` path and the ES module loader hook
+ * (esm-hooks.ts) call, just before the library loads. Returns whether it created one.
+ */
+type LibraryLoading = (packageName: string) => boolean;
+
+let onLibraryLoading: LibraryLoading = () => false;
+
+/** Called by the ES module loader hook for every package an ES module imports. */
+export function libraryLoading(packageName: string): boolean {
+  return onLibraryLoading(packageName);
+}
+
+function libraryLoadingTrigger(
   triggers: Map<string, { name: InstrumentationName; modules: readonly string[] }>,
   create: (name: InstrumentationName) => void,
-): () => void {
+): LibraryLoading {
+  return (packageName) => {
+    const trigger = triggers.get(packageName);
+    if (!trigger) return false;
+    for (const module of trigger.modules) triggers.delete(module);
+    create(trigger.name);
+    return true;
+  };
+}
+
+function createOnFirstRequire(triggers: ReadonlyMap<string, unknown>, loading: LibraryLoading): void {
   const next = Module.prototype.require;
   Module.prototype.require = function requireCreatingInstrumentation(this: unknown, id: string) {
-    // Relative and absolute paths and built-ins are never a trigger; the check costs one char read
-    // per require, and nothing once every trigger has fired.
-    if (triggers.size > 0 && typeof id === 'string' && id.charCodeAt(0) !== 46 /* . */ && id.charCodeAt(0) !== 47 /* / */) {
-      const trigger = triggers.get(packageNameOf(id));
-      if (trigger) {
-        for (const module of trigger.modules) triggers.delete(module);
-        create(trigger.name);
-        // The new instrumentation may just have installed the require hook (when it is the first
-        // one), on top of this wrapper: go through the current chain so the hook sees this load.
-        // eslint-disable-next-line prefer-rest-params
-        return Module.prototype.require.apply(this, arguments as unknown as [string]);
-      }
+    // Relative and absolute paths are never a trigger; the check costs one char read per require,
+    // and nothing once every trigger has fired.
+    if (triggers.size > 0 && typeof id === 'string' && id.charCodeAt(0) !== 46 /* . */ && id.charCodeAt(0) !== 47 /* / */ && loading(packageNameOf(id))) {
+      // The new instrumentation may just have installed the require hook (when it is the first
+      // one), on top of this wrapper: go through the current chain so the hook sees this load.
+      // eslint-disable-next-line prefer-rest-params
+      return Module.prototype.require.apply(this, arguments as unknown as [string]);
     }
     // eslint-disable-next-line prefer-rest-params
     return next.apply(this, arguments as unknown as [string]);
   };
-  return () => triggers.clear();
 }

@@ -53,4 +53,9 @@ export const load = {
   httpServer: (): typeof import('./http-server') => require('./http-server'),
   frameworkRoutes: (): typeof import('./framework-routes') => require('./framework-routes'),
   requireHook: (): typeof import('./require-hook') => require('./require-hook'),
+  esmHooks: (): typeof import('./esm-hooks') => require('./esm-hooks'),
+
+  // --- the ES module loader hook (an ES module itself; Node 24 require()s it in-thread) --------
+  iitmRegisterHooks: (): { register(options: { shouldInclude(url: string, specifier: string): boolean }): void } =>
+    require('import-in-the-middle/register-hooks.mjs'),
 };

@@ -1,15 +1,17 @@
 /**
  * The preload entry: `node --require @mcp/otel-bootstrap/register app.js` or
- * `node --import @mcp/otel-bootstrap/register app.js`. It must run before any app module is
- * loaded, so that the require hooks of the instrumentations see every library the app loads.
+ * `node --import @mcp/otel-bootstrap/register app.mjs`. It must run before any app module is
+ * loaded, so that the hooks of the instrumentations see every library the app loads.
  *
- * This build is CommonJS, and the services run as CommonJS: there every instrumentation works with
- * no loader hook, at a fraction of the start-up cost of the ESM import-in-the-middle hook (see
- * README, "ESM or CommonJS").
+ * A CommonJS app is patched through `require()` hooks alone and loads nothing more. When the entry
+ * is an ES module, the in-thread ES module hook (esm-hooks.ts) is registered too, before the entry
+ * is imported (see the README, "ESM or CommonJS").
  */
 import { enableCompileCache } from 'node:module';
+import { startedWithPreload } from './config';
 import { entryIsEsm } from './esm-check';
-import { log } from './log';
+import { describe, log } from './log';
+import { load } from './packages';
 import { startTelemetry } from './start';
 
 // V8's on-disk code cache roughly halves the time to load the SDK's many small modules (and the
@@ -17,7 +19,14 @@ import { startTelemetry } from './start';
 // still decide where it lives or whether it is used; an unwritable directory only means no cache.
 enableCompileCache?.();
 
-startTelemetry();
-if (entryIsEsm()) {
-  log('warn', `${process.argv[1]} runs as an ES module: the instrumentations patch require(), so its server and framework spans are not recorded; run it as CommonJS (see the README, "ESM or CommonJS")`);
+const telemetry = startTelemetry();
+if (telemetry.enabled && entryIsEsm()) {
+  if (!startedWithPreload()) {
+    log('warn', `${process.argv[1]} is an ES module that imported @mcp/otel-bootstrap/register itself: its imports were linked before telemetry started, so the libraries it imports are not instrumented; preload it instead: node --import @mcp/otel-bootstrap/register ${process.argv[1]}`);
+  }
+  try {
+    load.esmHooks().registerEsmHooks(load.requireHook().hookedModuleNames);
+  } catch (error) {
+    log('warn', `ES module instrumentation is off (libraries this app imports are not instrumented): ${describe(error)}`);
+  }
 }

@@ -1,5 +1,6 @@
 import { spawnService, useProcessCleanup, type ServiceProcess, type SpawnOptions } from '@mcp/test-kit';
 import { expect } from 'vitest';
+import { esmFlavourOf, FIXTURE_FLAVOUR } from './esm-flavour';
 import { fixturePath, PROJECT_ROOT } from './paths';
 
 /** A fixture app running as a real child process (the harness of @mcp/test-kit). */
@@ -10,11 +11,14 @@ export type FixtureOptions = SpawnOptions;
 
 /**
  * Starts `test/fixtures/<fixture>` with the bootstrap preloaded, against the machine's Redis and
- * PostgreSQL, and resolves once it printed `{"ready":true,"port":N}`.
+ * PostgreSQL, and resolves once it printed `{"ready":true,"port":N}`. In the ES module flavour
+ * (esm-flavour.ts) it runs the fixture's ES module form, preloaded with `--import`.
  */
 export function spawnFixture(fixture: string, options: FixtureOptions): Promise<FixtureProcess> {
-  return spawnService(fixturePath(fixture), {
+  const esm = FIXTURE_FLAVOUR === 'esm';
+  return spawnService(esm ? esmFlavourOf(fixturePath(fixture)) : fixturePath(fixture), {
     ...options,
+    preload: esm && (options.preload ?? 'require') === 'require' ? 'import' : options.preload,
     cwd: PROJECT_ROOT,
     requireBefore: options.requireBefore?.map(fixturePath),
     env: {

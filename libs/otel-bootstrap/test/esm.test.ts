@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { esmFlavourOf, toEsmSource } from './support/esm-flavour';
+import { spawnFixture, useFixtureCleanup } from './support/fixture-process';
+import { request } from './support/http-client';
+import { fixturePath } from './support/paths';
+import { first, isHttpServerSpan, startReceiver, uniqueServiceName, useReceiverCleanup } from './support/telemetry';
+import { spawnService } from '@mcp/test-kit';
+
+useFixtureCleanup();
+useReceiverCleanup();
+
+// The instrumentation tests themselves run in both module systems (vitest.config.ts, project
+// "esm"); these pin what differs between the two.
+describe('ES modules and CommonJS', () => {
+  it('a CommonJS app loads no ES module hook; an ES module app gets it, under --import or --require', async () => {
+    const receiver = await startReceiver();
+    const probe = fixturePath('module-hooks-probe.cjs');
+    const cjs = await spawnService(probe, { endpoint: receiver.url, serviceName: uniqueServiceName('cjs-probe') });
+    const esmImport = await spawnService(esmFlavourOf(probe), { endpoint: receiver.url, serviceName: uniqueServiceName('esm-probe'), preload: 'import' });
+    const esmRequire = await spawnService(esmFlavourOf(probe), { endpoint: receiver.url, serviceName: uniqueServiceName('esm-probe-r'), preload: 'require' });
+
+    const hookOf = (app: typeof cjs) => app.jsonLines().find((line) => line['ready'] === true)?.['esmHook'];
+    expect([hookOf(cjs), hookOf(esmImport), hookOf(esmRequire)]).toEqual([false, true, true]);
+    for (const app of [cjs, esmImport, esmRequire]) expect(app.stderr(), app.describe()).not.toMatch(/warn/);
+  });
+
+  it('an ES module entry preloaded with --require is instrumented like one preloaded with --import', async () => {
+    const receiver = await startReceiver();
+    const serviceName = uniqueServiceName('esm-require');
+    const app = await spawnService(esmFlavourOf(fixturePath('express-app.cjs')), { endpoint: receiver.url, serviceName, preload: 'require' });
+
+    expect((await request(`${app.url}/users/42`)).status).toBe(200);
+    const span = first(await receiver.waitForSpans(isHttpServerSpan('/users/42')));
+    expect(span).toMatchObject({ name: 'GET /users/:id', serviceName, attributes: { 'http.route': '/users/:id' } });
+  });
+
+  it('an ES module app that imports the bootstrap from its own code is told to preload it instead', async () => {
+    const receiver = await startReceiver();
+    esmFlavourOf(fixturePath('lib/ready.cjs'));
+    const app = await spawnService(fixturePath('esm-self-register.mjs'), { endpoint: receiver.url, serviceName: uniqueServiceName('esm-self'), preload: 'none' });
+
+    expect(app.stderr()).toContain('imported @mcp/otel-bootstrap/register itself');
+    expect(app.stderr()).toContain('node --import @mcp/otel-bootstrap/register');
+  });
+
+  it('the ES module flavour of a fixture imports every library and refuses a require it cannot convert', () => {
+    const esm = toEsmSource("'use strict';\nconst express = require('express');\nconst { Pool } = require('pg');\nconst grpc = require('@grpc/grpc-js');\nexpress();\n");
+    expect(esm).toBe("import express from 'express';\nimport { Pool } from 'pg';\nimport * as grpc from '@grpc/grpc-js';\nexpress();\n");
+    expect(() => toEsmSource("function f() { return require('pg'); }", 'inline.cjs')).toThrow(/inline\.cjs: a require\(\)/);
+  });
+});
