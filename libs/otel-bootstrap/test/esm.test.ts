@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { esmFlavourOf, toEsmSource } from './support/esm-flavour';
-import { spawnFixture, useFixtureCleanup } from './support/fixture-process';
+import { useFixtureCleanup } from './support/fixture-process';
 import { request } from './support/http-client';
 import { fixturePath } from './support/paths';
 import { first, isHttpServerSpan, startReceiver, uniqueServiceName, useReceiverCleanup } from './support/telemetry';

@@ -47,7 +47,7 @@ export function toEsmSource(cjs: string, fixture = 'fixture'): string {
 export function esmFlavourOf(cjsPath: string): string {
   const esmPath = cjsPath.replace(/\.cjs$/, '.esm.mjs');
   const source = readFileSync(cjsPath, 'utf8');
-  for (const [, helper] of source.matchAll(/require\('(\.[^']*\.cjs)'\)/g)) esmFlavourOf(resolve(dirname(cjsPath), helper));
+  for (const [, helper = ''] of source.matchAll(/require\('(\.[^']*\.cjs)'\)/g)) esmFlavourOf(resolve(dirname(cjsPath), helper));
   writeFileSync(esmPath, toEsmSource(source, cjsPath));
   return esmPath;
 }
