@@ -6,7 +6,7 @@
 //   [--variants KEY,...] [--env NAME=VALUE]...
 // --before DIR adds our preload from another build (DIR/register.js, e.g. a copy of the old dist) as
 // variants before / before-cc, interleaved with the rest, for an A/B of a change. --variants keeps only
-// the listed keys (bare, bare-cc, ours, ours-cc, before, before-cc, stock, stock-cc; each baseline
+// the listed keys (bare, bare-cc, ours, ours-cc, bare-esm-cc, ours-esm-cc, before, before-cc, stock, stock-cc; each baseline
 // is kept anyway). --env adds a variable to every instrumented run (e.g. OTEL_SDK_DISABLED=true).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -35,6 +35,7 @@ if (before) {
 }
 const extraEnv = Object.fromEntries(optionValues('--env').map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
 const app = join(here, 'fixtures/express-service.cjs');
+const appEsm = join(here, 'fixtures/express-service.mjs');
 const ours = join(root, 'libs/otel-bootstrap/dist/register.js');
 const stock = require.resolve('@opentelemetry/auto-instrumentations-node/register');
 const cacheDir = mkdtempSync(join(tmpdir(), 'mcp-bench-ccache-'));
@@ -57,6 +58,9 @@ const allVariants = [
         { key: 'before-cc', name: `before (${before}), compile cache on`, argv: ['--require', resolve(before, 'register.js'), app], env: { ...otelEnv, ...withCache }, baseline: 'bare-cc' },
       ]
     : []),
+  // The same app as an ES module: the preload's ES module hook against its CommonJS path.
+  { key: 'bare-esm-cc', name: 'bare node, ES module app, compile cache on', argv: [appEsm], env: withCache, baseline: 'bare-esm-cc' },
+  { key: 'ours-esm-cc', name: 'ours, ES module app (--import), as shipped', argv: ['--import', ours, appEsm], env: { ...otelEnv, ...withCache }, baseline: 'bare-esm-cc' },
   { key: 'stock', name: 'stock (auto-instrumentations-node/register)', argv: ['--require', stock, app], env: { ...otelEnv, ...noCache }, baseline: 'bare' },
   { key: 'stock-cc', name: 'stock, compile cache on', argv: ['--require', stock, app], env: { ...otelEnv, ...withCache }, baseline: 'bare-cc' },
 ];
