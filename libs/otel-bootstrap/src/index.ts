@@ -21,4 +21,3 @@ export { INSTRUMENTATION_NAMES, DEFAULT_INSTRUMENTATIONS } from './instrumentati
 export type { InstrumentationName } from './instrumentation-names';
 export { redisStatement } from './instrumentations';
 export { DURATION_BUCKETS_SECONDS, HISTOGRAM_VIEW_INSTRUMENTS } from './metrics';
-export { withoutTracing } from './without-tracing';

@@ -1,7 +1,6 @@
 import { Router } from 'express';
 import { createReadinessProbe } from '@mcp/service-kit';
 import type { DependencyCheck, Logger } from '@mcp/service-kit';
-import { withoutTracing } from '@mcp/otel-bootstrap';
 
 export interface HealthRoutesOptions {
   /** Real dependencies only (an embedded cache or ledger has nothing to check). */
@@ -20,7 +19,8 @@ export function healthRoutes(options: HealthRoutesOptions): Router {
     res.json({ status: 'ok' });
   });
   router.get('/ready', async (_req, res) => {
-    const answer = await withoutTracing(probe);
+    // Untraced with all its dependency checks: /ready is one of the bootstrap's ignored paths.
+    const answer = await probe();
     res.status(answer.status).json(answer.body);
   });
   return router;
