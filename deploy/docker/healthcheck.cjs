@@ -5,6 +5,10 @@
  *
  *   node healthcheck.cjs http://127.0.0.1:3000/health
  *   node healthcheck.cjs grpc://127.0.0.1:50051/mcp.model_router.v1.ModelRouter   (grpc.health.v1.Health/Check)
+ *   node --env-file=/app/app.env healthcheck.cjs     (as the images run it: the target is HEALTHCHECK_TARGET)
+ *
+ * `{port}` in the target is replaced by PORT, so the probe follows the port the app was told to
+ * listen on (the image's default from deploy/apps.json, or the deployment's PORT).
  *
  * Exits 0 when the target answers healthy (HTTP 2xx / SERVING) within HEALTHCHECK_TIMEOUT_MS
  * (default 3000), 1 otherwise. The images run it as `env NODE_OPTIONS= node healthcheck.cjs …`: the
@@ -39,12 +43,12 @@ function checkGrpc(url) {
   });
 }
 
-const target = process.argv[2];
+const target = (process.argv[2] ?? process.env.HEALTHCHECK_TARGET ?? '').replace('{port}', process.env.PORT ?? '');
 let url;
 try {
   url = new URL(target);
 } catch {
-  process.stderr.write('usage: healthcheck.cjs <http://host:port/path | grpc://host:port/service>\n');
+  process.stderr.write(`usage: healthcheck.cjs <http://host:port/path | grpc://host:port/service> (or HEALTHCHECK_TARGET); got "${target}"\n`);
   process.exit(2);
 }
 if (url.protocol === 'http:' || url.protocol === 'https:') checkHttp(url);

@@ -1,3 +1,4 @@
 export { spawnService, serviceEnv, killAllServices, useProcessCleanup } from './service-process';
 export type { SpawnOptions, ServiceProcess, ExitInfo, PreloadMode } from './service-process';
-export { REPO_ROOT, REGISTER_PATH, serviceEntry } from './paths';
+export { REPO_ROOT, REGISTER_PATH, serviceEntry, appFacts } from './paths';
+export type { AppFacts } from './paths';

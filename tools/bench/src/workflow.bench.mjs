@@ -188,8 +188,9 @@ function otherCpu(pids) {
 // ---- the sink -------------------------------------------------------------------------------
 
 // ---- variants -------------------------------------------------------------------------------
-/** The hub runs without the upstream socket.io instrumentation, as its serve/start targets and the system tests run it. */
-const HUB_DISABLED_INSTRUMENTATIONS = 'socket.io';
+/** Each service's own telemetry settings (deploy/apps.json), as its image, serve/start targets and the system tests run it. */
+const { appFacts } = require('../../../deploy/docker/app-facts.cjs');
+const telemetryEnvOf = (app) => appFacts(app).telemetryEnv;
 
 function variantsFor(sinkPort) {
   const otel = {
@@ -289,7 +290,7 @@ async function startSystem(variant, tag) {
     MODEL_LATENCY_SCALE: modelLatencyScale,
     ...variant.env,
   };
-  const envOf = (serviceName, extra = {}) => ({ ...common, ...(variant.instrumented ? { OTEL_SERVICE_NAME: serviceName } : {}), ...extra });
+  const envOf = (serviceName, extra = {}) => ({ ...common, ...(variant.instrumented ? telemetryEnvOf(serviceName) : {}), ...extra });
   const started = [];
   try {
     const first = await Promise.allSettled([
@@ -300,7 +301,6 @@ async function startSystem(variant, tag) {
         envOf('collaboration-hub', {
           // Our own adapter channel: other hubs on this Redis (system tests of other sessions) stay out of it.
           REDIS_ADAPTER_KEY: `${benchId}-${tag}`,
-          ...(variant.instrumented ? { OTEL_NODE_DISABLED_INSTRUMENTATIONS: HUB_DISABLED_INSTRUMENTATIONS } : {}),
         }),
         logDir,
       ),
@@ -728,7 +728,7 @@ lines.push(
     `load average at start ${loadAtStart.map((x) => x.toFixed(2)).join(' ')}, at end ${loadavg().map((x) => x.toFixed(2)).join(' ')} · ` +
     `${rounds} round(s): warm-up ≥ ${warmup} s until steady (≤ ${warmupMax} s; median ${f(median(Object.values(results).flatMap((rows) => rows.map((x) => x.warmupSeconds))))} s), capacity ${capacitySeconds} s (${concurrency} in flight), ${duration} s at ½ bare capacity · ` +
     `${sessionCount} sessions, one Socket.IO watcher each · MODEL_LATENCY_SCALE=${modelLatencyScale} · ` +
-    `hub with OTEL_NODE_DISABLED_INSTRUMENTATIONS=${HUB_DISABLED_INSTRUMENTATIONS} in every instrumented variant · ` +
+    `hub with OTEL_NODE_DISABLED_INSTRUMENTATIONS=${telemetryEnvOf('collaboration-hub').OTEL_NODE_DISABLED_INSTRUMENTATIONS} in every instrumented variant · ` +
     `services ${pinned ? 'on CPU 0, load + watchers + sink on CPU 1 (taskset), Redis/PostgreSQL unpinned' : 'NOT pinned (taskset unavailable)'} · ${buildText}`,
   '',
   '| variant | workflows/s at saturation (median) | kept vs bare (median of per-round ratios) | CPU ms / workflow, 4 services | rate driven /s | e2e p50 / p99 ms (median) | added p50 ms (median Δ) | added p99 ms (median Δ) | per-round added p99 | answer-only p99 ms | spans / workflow | errors |',

@@ -55,6 +55,12 @@ describe('the compose checks fail on broken variants', () => {
     ['a literal secret', (s) => ((s['frontend']!['environment'] as Record<string, string>)['USER_HASH_KEY'] = 'some-key'), /frontend: USER_HASH_KEY is "some-key"/],
     ['a Grafana admin password default', (s) => ((s['grafana']!['environment'] as Record<string, string>)['GF_SECURITY_ADMIN_PASSWORD'] = '${GRAFANA_ADMIN_PASSWORD:-admin}'), /grafana: GF_SECURITY_ADMIN_PASSWORD/],
     ['Grafana anonymous admin', (s) => ((s['grafana']!['environment'] as Record<string, string>)['GF_AUTH_ANONYMOUS_ORG_ROLE'] = 'Admin'), /grafana: anonymous users get role Admin/],
+    ['the hub instrumented differently from its facts', (s) => ((s['collaboration-hub']!['environment'] as Record<string, string>)['OTEL_NODE_DISABLED_INSTRUMENTATIONS'] = ''), /collaboration-hub: OTEL_NODE_DISABLED_INSTRUMENTATIONS is , deploy\/apps.json says socket.io/],
+    ['a service name other than the app', (s) => ((s['model-router']!['environment'] as Record<string, string>)['OTEL_SERVICE_NAME'] = 'router'), /model-router: OTEL_SERVICE_NAME is router/],
+    ['an address with another port', (s) => ((s['frontend']!['environment'] as Record<string, string>)['MODEL_ROUTER_ADDRESS'] = 'model-router:50052'), /not model-router's port 50051/],
+    ['a port mapping to another port', (s) => (s['frontend']!['ports'] = ['127.0.0.1:3000:3005']), /frontend: ports .* do not lead to the app's port 3000/],
+    ['an image built from elsewhere', (s) => (s['frontend']!['build'] = { context: '.', dockerfile: 'apps/frontend/Dockerfile' }), /frontend: not built from deploy\/docker\/Dockerfile/],
+    ['a healthcheck with a fixed target', (s) => (s['frontend']!['healthcheck'] = { test: ['CMD', '/usr/bin/env', 'NODE_OPTIONS=', 'node', '/app/healthcheck.cjs', 'http://127.0.0.1:3000/health'] }), /does not probe the app's own target/],
     ['an app healthcheck with curl', (s) => (s['frontend']!['healthcheck'] = { test: ['CMD', 'curl', '-f', 'http://127.0.0.1:3000/health'] }), /curl\/wget/],
   ];
   it.each(rows)('%s', (_name, mutate, problem) => {

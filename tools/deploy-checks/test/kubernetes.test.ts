@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { imageProblems, restrictedProblems, schemaProblems, unknownFieldProblems } from './support/k8s-checks';
 import { kustomizationDir, KUSTOMIZATIONS, podSpecOf, renderKustomization, type K8sObject } from './support/kustomize';
-import { APPS, clone, isObject, parseYamlDocuments, readRepoFile } from './support/repo';
+import { APPS, clone, isObject, parseYamlDocuments, readRepoFile, runtimeEnv } from './support/repo';
 
 type Container = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 const rendered = Object.fromEntries(KUSTOMIZATIONS.map((name) => [name, renderKustomization(kustomizationDir(name))])) as Record<string, K8sObject[]>;
@@ -44,6 +44,18 @@ async function manifestProblems(objects: K8sObject[]): Promise<string[]> {
     if (!find(objects, 'Service', app.name)) problems.push(`Service/${app.name} missing`);
     if (!(c['envFrom'] ?? []).some((e: Container) => find(objects, 'ConfigMap', e.configMapRef?.name))) problems.push(`${app.name}: no ConfigMap in envFrom`);
     if (!c.resources?.requests?.cpu || !c.resources?.requests?.memory || !c.resources?.limits?.memory) problems.push(`${app.name}: resources requests/limits incomplete`);
+    // The app's own facts (deploy/apps.json, in the image's /app/app.env): the manifests may repeat them, not contradict them.
+    const effective = (name: string) => envValue(objects, deployment, name) ?? runtimeEnv(app)[name];
+    for (const [name, value] of Object.entries(app.telemetryEnv)) if (effective(name) !== value) problems.push(`${app.name}: ${name} is ${effective(name)}, deploy/apps.json says ${value}`);
+    if (effective('PORT') !== String(app.port)) problems.push(`${app.name}: PORT is ${effective('PORT')}, deploy/apps.json says ${app.port}`);
+    const httpPort = (c['ports'] ?? []).find((p: Container) => p.name === 'http' || p.name === 'grpc');
+    if (httpPort?.containerPort !== app.port) problems.push(`${app.name}: container port ${httpPort?.containerPort} is not ${app.port}`);
+    for (const other of APPS) {
+      for (const name of ['MODEL_ROUTER_ADDRESS', 'COLLABORATION_HUB_URL', 'WORKFLOW_ORCHESTRATOR_URL']) {
+        const match = new RegExp(`(^|/)${other.name}:(\\d+)`).exec(envValue(objects, deployment, name) ?? '');
+        if (match && Number(match[2]) !== other.port) problems.push(`${app.name}: ${name} is not ${other.name}'s port ${other.port}`);
+      }
+    }
     if (app.name === 'model-router') {
       if (!c.livenessProbe?.grpc || !c.readinessProbe?.grpc) problems.push('model-router: liveness/readiness are not native gRPC probes');
       if (c.readinessProbe?.grpc?.service !== 'mcp.model_router.v1.ModelRouter') problems.push('model-router: readiness does not check the ModelRouter service');
@@ -64,6 +76,9 @@ async function manifestProblems(objects: K8sObject[]): Promise<string[]> {
     if (annotations['prometheus.io/scrape'] !== 'true' || !(c['ports'] ?? []).some((p: Container) => p.containerPort === metricsPort)) problems.push(`${app.name}: prometheus.io/port ${metricsPort} is not a container port`);
     if (!(envValue(objects, deployment, 'OTEL_METRICS_EXPORTER') ?? '').split(',').includes('prometheus')) problems.push(`${app.name}: the annotated metrics endpoint is not served (OTEL_METRICS_EXPORTER lacks prometheus)`);
     if (String(envValue(objects, deployment, 'OTEL_EXPORTER_PROMETHEUS_PORT') ?? '9464') !== String(metricsPort)) problems.push(`${app.name}: OTEL_EXPORTER_PROMETHEUS_PORT is not the annotated port`);
+    // The exporter binds localhost by default: the annotated port must be bound on every interface to be scraped.
+    const metricsHost = envValue(objects, deployment, 'OTEL_EXPORTER_PROMETHEUS_HOST');
+    if (!['0.0.0.0', '::'].includes(metricsHost ?? '')) problems.push(`${app.name}: OTEL_EXPORTER_PROMETHEUS_HOST is ${metricsHost ?? 'unset (localhost)'}: Prometheus cannot reach the annotated port`);
     if (envValue(objects, deployment, 'OTEL_EXPORTER_OTLP_ENDPOINT') !== 'http://otel-collector:4318') problems.push(`${app.name}: does not export to the Collector`);
     if (!(c['volumeMounts'] ?? []).some((m: Container) => m.mountPath === '/tmp')) problems.push(`${app.name}: no writable /tmp for the compile cache`);
     if (envValue(objects, deployment, 'NODE_COMPILE_CACHE') !== '/tmp/node-compile-cache') problems.push(`${app.name}: NODE_COMPILE_CACHE is not under /tmp`);
@@ -149,6 +164,12 @@ describe('the Kubernetes checks fail on broken variants', () => {
     ['no preStop', (o) => delete frontendC(o)['lifecycle'], /no preStop/],
     ['an annotation pointing at no port', (o) => ((find(o, 'Deployment', 'frontend')['spec'] as Container)['template'].metadata.annotations['prometheus.io/port'] = '3000x'), /prometheus.io\/port/],
     ['metrics annotated but not served', (o) => ((find(o, 'ConfigMap', 'frontend-config') as unknown as { data: Record<string, string> }).data['OTEL_METRICS_EXPORTER'] = 'otlp'), /lacks prometheus/],
+    ['the hub without its instrumentation opt-out', (o) => ((find(o, 'ConfigMap', 'collaboration-hub-config') as unknown as { data: Record<string, string> }).data['OTEL_NODE_DISABLED_INSTRUMENTATIONS'] = 'pino'), /collaboration-hub: OTEL_NODE_DISABLED_INSTRUMENTATIONS is pino, deploy\/apps.json says socket.io/],
+    ['a PORT other than the facts', (o) => ((find(o, 'ConfigMap', 'frontend-config') as unknown as { data: Record<string, string> }).data['PORT'] = '8080'), /frontend: PORT is 8080/],
+    ['a container port other than the facts', (o) => ((frontendC(o)['ports'] as Container[])[0]!.containerPort = 8080), /frontend: container port 8080 is not 3000/],
+    ['an address with another port', (o) => ((find(o, 'ConfigMap', 'frontend-config') as unknown as { data: Record<string, string> }).data['MODEL_ROUTER_ADDRESS'] = 'model-router:5000'), /frontend: MODEL_ROUTER_ADDRESS is not model-router's port 50051/],
+    ['the metrics endpoint on localhost', (o) => delete (find(o, 'ConfigMap', 'model-router-config') as unknown as { data: Record<string, string> }).data['OTEL_EXPORTER_PROMETHEUS_HOST'], /model-router: OTEL_EXPORTER_PROMETHEUS_HOST is unset \(localhost\)/],
+    ['the metrics endpoint on loopback', (o) => ((find(o, 'ConfigMap', 'frontend-config') as unknown as { data: Record<string, string> }).data['OTEL_EXPORTER_PROMETHEUS_HOST'] = '127.0.0.1'), /frontend: OTEL_EXPORTER_PROMETHEUS_HOST is 127.0.0.1/],
     ['a secret as a literal', (o) => ((frontendC(o)['env'] as Container[]).find((e) => e.name === 'DATABASE_URL')!.valueFrom = undefined), /DATABASE_URL is not from a secretKeyRef/],
     ['frontend with one replica', (o) => ((find(o, 'Deployment', 'frontend')['spec'] as Container)['replicas'] = 1), /not 3 replicas/],
     ['another namespace', (o) => (find(o, 'Service', 'jaeger').metadata.namespace = 'default'), /Service\/jaeger: namespace default/],

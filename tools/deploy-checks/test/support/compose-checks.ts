@@ -1,8 +1,8 @@
 import Ajv2019 from 'ajv/dist/2019';
 import { imageProblem } from './images';
-import { isObject, readRepoFile } from './repo';
+import { APPS, isObject, readRepoFile, runtimeEnv } from './repo';
 
-const APP_SERVICES = ['frontend', 'workflow-orchestrator', 'model-router', 'collaboration-hub'];
+const APP_SERVICES = APPS.map((app) => app.name);
 
 /**
  * Everything compose publishes, each on 127.0.0.1 only: the frontend, the hub's Socket.IO (the web
@@ -129,7 +129,16 @@ export function composeProblems(compose: unknown): string[] {
     const env = envOf(service);
     if (env['OTEL_EXPORTER_OTLP_ENDPOINT'] !== COLLECTOR_ENDPOINT) problems.push(`${name}: OTEL_EXPORTER_OTLP_ENDPOINT is ${env['OTEL_EXPORTER_OTLP_ENDPOINT']}, not ${COLLECTOR_ENDPOINT}`);
     if (env['OTEL_EXPORTER_OTLP_PROTOCOL'] !== undefined && env['OTEL_EXPORTER_OTLP_PROTOCOL'] !== 'http/protobuf') problems.push(`${name}: OTEL_EXPORTER_OTLP_PROTOCOL is not http/protobuf`);
-    if (env['OTEL_SERVICE_NAME'] !== name) problems.push(`${name}: OTEL_SERVICE_NAME is ${env['OTEL_SERVICE_NAME']}`);
+    // The app's own facts (deploy/apps.json) come with its image; compose may override, not contradict them.
+    const app = APPS.find((a) => a.name === name)!;
+    const build = service['build'];
+    if (!isObject(build) || build['dockerfile'] !== 'deploy/docker/Dockerfile' || !isObject(build['args']) || build['args']['APP'] !== name) problems.push(`${name}: not built from deploy/docker/Dockerfile with APP=${name}`);
+    const effective = { ...runtimeEnv(app), ...env };
+    for (const [key, value] of Object.entries(app.telemetryEnv)) if (effective[key] !== value) problems.push(`${name}: ${key} is ${effective[key]}, deploy/apps.json says ${value}`);
+    const port = effective['PORT']!;
+    if (!publishedPorts(service).every((p) => p.endsWith(`:${port}`))) problems.push(`${name}: ports ${JSON.stringify(service['ports'])} do not lead to the app's port ${port}`);
+    const test = healthcheckTest(service);
+    if (Array.isArray(test) && !(test.includes('--env-file=/app/app.env') && test.some((t) => t.endsWith('healthcheck.cjs')))) problems.push(`${name}: healthcheck does not probe the app's own target (node --env-file=/app/app.env /app/healthcheck.cjs)`);
     for (const [key, value] of Object.entries(env)) {
       if (/^OTEL_EXPORTER_OTLP_(TRACES|METRICS|LOGS)_ENDPOINT$/.test(key) && !value.startsWith(COLLECTOR_ENDPOINT)) problems.push(`${name}: ${key} bypasses the Collector`);
       if (/jaeger|prometheus:9090/i.test(value)) problems.push(`${name}: ${key}=${value} points past the Collector`);
@@ -139,6 +148,17 @@ export function composeProblems(compose: unknown): string[] {
     const grace = String(service['stop_grace_period'] ?? '10s');
     const seconds = Number(/^(\d+)s$/.exec(grace)?.[1] ?? NaN);
     if (!(seconds > 15)) problems.push(`${name}: stop_grace_period ${grace} is not above APP_SHUTDOWN_TIMEOUT_MS + OTEL_NODE_SHUTDOWN_TIMEOUT_MS (15 s)`);
+  }
+
+  // Every address of an app names the app's port (deploy/apps.json).
+  for (const [name, service] of Object.entries(services)) {
+    if (!isObject(service)) continue;
+    for (const [key, value] of Object.entries(envOf(service))) {
+      for (const app of APPS) {
+        const match = new RegExp(`(^|/)${app.name}:(\\d+)`).exec(value);
+        if (match && Number(match[2]) !== app.port) problems.push(`${name}: ${key}=${value} is not ${app.name}'s port ${app.port}`);
+      }
+    }
   }
 
   // MongoDB is a single-node replica set, initiated, and the orchestrator connects to it as one.

@@ -71,18 +71,15 @@ export function stageEnv(stage: Stage): Map<string, string> {
 const keywordOf = (i: Instruction) => i.getKeyword();
 const argsOf = (i: Instruction) => (i as unknown as { getTextContent(): string }).getTextContent().replace(/\\\r?\n/g, " ").replace(/^\s*\S+/, "");
 
-export interface AppDockerfileExpectations {
-  app: string;
-  port: number;
-  /** The healthcheck target URL the image must probe. */
-  health: string;
-}
+/** Where the image keeps the app's own environment (deploy/apps.json, written by app-facts.cjs). */
+export const APP_ENV_FILE = '/app/app.env';
 
 /**
- * Everything an app image must be, as a list of problems (empty: fine). Each rule is independent so
+ * Everything the app image (deploy/docker/Dockerfile, one for the four apps, the app chosen by the
+ * build argument APP) must be, as a list of problems (empty: fine). Each rule is independent so
  * that a broken variant shows exactly which rule it breaks.
  */
-export function appDockerfileProblems(content: string, expect: AppDockerfileExpectations): string[] {
+export function appDockerfileProblems(content: string): string[] {
   const problems: string[] = [];
   const { stages, syntaxErrors } = parseDockerfile(content);
   problems.push(...syntaxErrors.map((e) => `syntax: ${e}`));
@@ -105,7 +102,7 @@ export function appDockerfileProblems(content: string, expect: AppDockerfileExpe
   else if (/^(root|0)(:|$)/.test(user)) problems.push(`final stage runs as ${user}`);
   else if (!/^[1-9][0-9]*(:[0-9]+)?$/.test(user)) problems.push(`USER ${user}: use a numeric uid so Kubernetes can verify runAsNonRoot`);
 
-  // Init process as PID 1.
+  // Init process as PID 1; the app with its own environment file.
   const entrypoints = runtime.instructions.filter((i) => keywordOf(i) === 'ENTRYPOINT');
   const entrypoint = entrypoints.at(-1) ? execForm(entrypoints.at(-1)!) : undefined;
   if (!entrypoint) problems.push('no exec-form ENTRYPOINT');
@@ -113,8 +110,11 @@ export function appDockerfileProblems(content: string, expect: AppDockerfileExpe
   const cmds = runtime.instructions.filter((i) => keywordOf(i) === 'CMD');
   const cmd = cmds.at(-1) ? execForm(cmds.at(-1)!) : undefined;
   if (!cmd || cmd[0] !== 'node' || !cmd.some((a) => a.endsWith('dist/main.js'))) problems.push(`CMD ${JSON.stringify(cmd)}: not "node dist/main.js" in exec form`);
+  else if (!cmd.includes(`--env-file=${APP_ENV_FILE}`)) problems.push(`CMD ${JSON.stringify(cmd)}: does not load the app's environment (--env-file=${APP_ENV_FILE})`);
+  const workdirs = runtime.instructions.filter((i) => keywordOf(i) === 'WORKDIR').map((i) => argsOf(i).trim());
+  if (workdirs.at(-1) !== '/app/apps/${APP}') problems.push(`final WORKDIR ${workdirs.at(-1)} is not /app/apps/\${APP}`);
 
-  // HEALTHCHECK without curl/wget, without the preload, probing the app's endpoint.
+  // HEALTHCHECK without curl/wget, without the preload, probing the app's own target.
   const healthchecks = runtime.instructions.filter((i) => keywordOf(i) === 'HEALTHCHECK');
   if (healthchecks.length === 0) problems.push('no HEALTHCHECK');
   else {
@@ -122,7 +122,7 @@ export function appDockerfileProblems(content: string, expect: AppDockerfileExpe
     if (/\bNONE\b/.test(hc) && !/CMD/.test(hc)) problems.push('HEALTHCHECK NONE');
     if (/\b(curl|wget)\b/.test(hc)) problems.push('HEALTHCHECK uses curl/wget (not in the image; use node)');
     if (!/NODE_OPTIONS=(\s|"|,)/.test(hc)) problems.push('HEALTHCHECK does not clear NODE_OPTIONS: every probe would start the telemetry SDK');
-    if (!hc.includes(expect.health)) problems.push(`HEALTHCHECK does not probe ${expect.health}`);
+    if (!hc.includes(`--env-file=${APP_ENV_FILE}`) || !hc.includes('healthcheck.cjs')) problems.push(`HEALTHCHECK does not run healthcheck.cjs with the app's environment (--env-file=${APP_ENV_FILE})`);
   }
 
   // Telemetry settings: the preload, OTLP/HTTP to the Collector, standard names only.
@@ -130,14 +130,14 @@ export function appDockerfileProblems(content: string, expect: AppDockerfileExpe
   if (!(env.get('NODE_OPTIONS') ?? '').includes('--require @mcp/otel-bootstrap/register')) problems.push('ENV NODE_OPTIONS does not preload @mcp/otel-bootstrap/register');
   if (env.get('OTEL_EXPORTER_OTLP_ENDPOINT') !== 'http://otel-collector:4318') problems.push(`OTEL_EXPORTER_OTLP_ENDPOINT is ${env.get('OTEL_EXPORTER_OTLP_ENDPOINT')}, not http://otel-collector:4318`);
   if (env.get('OTEL_EXPORTER_OTLP_PROTOCOL') !== 'http/protobuf') problems.push('OTEL_EXPORTER_OTLP_PROTOCOL is not http/protobuf');
-  if (env.get('OTEL_SERVICE_NAME') !== expect.app) problems.push(`OTEL_SERVICE_NAME is ${env.get('OTEL_SERVICE_NAME')}, not ${expect.app}`);
+  for (const name of ['OTEL_SERVICE_NAME', 'PORT', 'OTEL_NODE_DISABLED_INSTRUMENTATIONS']) if (env.has(name)) problems.push(`ENV ${name}: an app's own setting, it belongs in deploy/apps.json (the image's ${APP_ENV_FILE})`);
   for (const [name, value] of env) {
     if (value.includes('$(')) problems.push(`ENV ${name} contains $(...): a Dockerfile does not expand it`);
     if (['OTEL_SERVICE_VERSION', 'OTEL_IMR_EXPORT_INTERVAL', 'OTEL_IMR_MAX_EXPORT_BATCH_SIZE', 'OTEL_EXPORTER_OTLP_INSECURE'].includes(name)) problems.push(`ENV ${name}: not a standard variable (or meaningless for OTLP/HTTP)`);
     if (/^OTEL_EXPORTER_(JAEGER|ZIPKIN)/.test(name) || /jaeger/i.test(value)) problems.push(`ENV ${name}: apps know only the Collector`);
   }
   if (env.get('NODE_ENV') !== 'production') problems.push('NODE_ENV is not production');
-  if (!kw.includes('EXPOSE') || !runtime.instructions.some((i) => keywordOf(i) === 'EXPOSE' && argsOf(i).split(/\s+/).includes(String(expect.port)))) problems.push(`EXPOSE ${expect.port} missing`);
+  if (!kw.includes('EXPOSE')) problems.push('no EXPOSE');
 
   // Only the pruned production closure reaches the runtime stage.
   for (const instruction of runtime.instructions) {
@@ -151,12 +151,14 @@ export function appDockerfileProblems(content: string, expect: AppDockerfileExpe
     .flatMap((s) => s.instructions)
     .filter((i) => keywordOf(i) === 'RUN')
     .map(argsOf);
-  if (!buildRuns.some((r) => r.includes('prune-workspace.cjs') && r.includes(`apps/${expect.app}`) && r.includes('/out'))) problems.push(`no RUN of prune-workspace.cjs apps/${expect.app} /out`);
+  if (!buildRuns.some((r) => r.includes('prune-workspace.cjs "apps/${APP}" /out'))) problems.push('no RUN of prune-workspace.cjs "apps/${APP}" /out');
+  if (!buildRuns.some((r) => r.includes('app-facts.cjs env "${APP}"') && r.includes(`/out/app.env`))) problems.push(`the app's environment is not written from deploy/apps.json into /out/app.env`);
   if (!buildRuns.some((r) => /\bnpm ci\b/.test(r))) problems.push('dependencies are not installed with npm ci (lockfile)');
-  if (!buildRuns.some((r) => r.includes(`tsc --build apps/${expect.app}/tsconfig.app.json`))) problems.push(`the app is not compiled in the image (tsc --build apps/${expect.app}/tsconfig.app.json)`);
+  const compiled = buildRuns.findIndex((r) => r.includes('tsc --build "apps/${APP}/tsconfig.app.json"'));
+  if (compiled === -1) problems.push('the app is not compiled in the image (tsc --build "apps/${APP}/tsconfig.app.json")');
   // tsc alone leaves the preload unbundled: it works, but loads the SDK as hundreds of modules.
-  const compiled = buildRuns.findIndex((r) => r.includes(`tsc --build apps/${expect.app}/tsconfig.app.json`));
+  const libsCompiled = buildRuns.findIndex((r) => r.includes('tsc --build libs/'));
   const bundled = buildRuns.findIndex((r) => r.includes('libs/otel-bootstrap/scripts/bundle.mjs'));
-  if (bundled === -1 || bundled < compiled) problems.push('the preload is not bundled after tsc (RUN node libs/otel-bootstrap/scripts/bundle.mjs)');
+  if (bundled === -1 || bundled < libsCompiled) problems.push('the preload is not bundled after tsc (RUN node libs/otel-bootstrap/scripts/bundle.mjs)');
   return problems;
 }

@@ -5,14 +5,28 @@ import { parseAllDocuments, parseDocument } from 'yaml';
 /** The repository root (this file is tools/deploy-checks/test/support/repo.ts). */
 export const REPO_ROOT = resolve(__dirname, '../../../..');
 
-export const APPS = [
-  { name: 'frontend', port: 3000, health: 'http://127.0.0.1:3000/health' },
-  { name: 'workflow-orchestrator', port: 3001, health: 'http://127.0.0.1:3001/health' },
-  { name: 'model-router', port: 50051, health: 'grpc://127.0.0.1:50051/mcp.model_router.v1.ModelRouter' },
-  { name: 'collaboration-hub', port: 3002, health: 'http://127.0.0.1:3002/health' },
-] as const;
+/** One service's facts, as deploy/apps.json holds them (read by deploy/docker/app-facts.cjs in the image build). */
+export interface AppFacts {
+  name: string;
+  description: string;
+  port: number;
+  /** The health target with the port filled in. */
+  health: string;
+  webPage?: string;
+  telemetryEnv: Record<string, string>;
+}
 
-export type AppName = (typeof APPS)[number]['name'];
+const appFacts = require('../../../../deploy/docker/app-facts.cjs') as {
+  readApps(): Record<string, Omit<AppFacts, 'name'>>;
+  healthTarget(facts: Omit<AppFacts, 'name'>, port?: number): string;
+  runtimeEnv(facts: Omit<AppFacts, 'name'>): Record<string, string>;
+};
+
+/** The four services (deploy/apps.json), the one place every file here is checked against. */
+export const APPS: AppFacts[] = Object.entries(appFacts.readApps()).map(([name, facts]) => ({ ...facts, name, health: appFacts.healthTarget(facts) }));
+
+/** The environment the image gives the app (/app/app.env), as app-facts.cjs writes it. */
+export const runtimeEnv = (app: AppFacts): Record<string, string> => appFacts.runtimeEnv(appFacts.readApps()[app.name]!);
 
 export function repoPath(...parts: string[]): string {
   return join(REPO_ROOT, ...parts);

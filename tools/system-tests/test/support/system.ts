@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startOtlpReceiver, type OtlpReceiver } from '@mcp/otlp-receiver';
-import { serviceEntry, spawnService, type ServiceProcess } from '@mcp/test-kit';
+import { appFacts, serviceEntry, spawnService, type ServiceProcess } from '@mcp/test-kit';
 
 export const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 export const DATABASE_URL = process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -76,14 +76,14 @@ export async function startSystem(suffix: string, options: SystemOptions = {}): 
       ...options.env,
     } as Env,
   };
-  const modelRouter = await spawnService(serviceEntry('model-router'), { ...common, serviceName: 'model-router', readyTimeoutMs: 30_000, env: { ...common.env, ...per.modelRouter } });
-  // As deployed: the hub's Socket.IO helpers carry trace context themselves, so the upstream socket.io
-  // instrumentation (a new root trace per incoming event) is off for it.
+  // As deployed: each with its own telemetry settings (deploy/apps.json; the hub without the socket.io instrumentation).
+  const own = (app: string) => appFacts(app).telemetryEnv;
+  const modelRouter = await spawnService(serviceEntry('model-router'), { ...common, serviceName: 'model-router', readyTimeoutMs: 30_000, env: { ...common.env, ...own('model-router'), ...per.modelRouter } });
   const hub = await spawnService(serviceEntry('collaboration-hub'), {
     ...common,
     serviceName: 'collaboration-hub',
     readyTimeoutMs: 30_000,
-    env: { ...common.env, OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'socket.io', ...per.hub },
+    env: { ...common.env, ...own('collaboration-hub'), ...per.hub },
   });
   const orchestrator = await spawnService(serviceEntry('workflow-orchestrator'), {
     ...common,
@@ -91,6 +91,7 @@ export async function startSystem(suffix: string, options: SystemOptions = {}): 
     readyTimeoutMs: 30_000,
     env: {
       ...common.env,
+      ...own('workflow-orchestrator'),
       MODEL_ROUTER_ADDRESS: `127.0.0.1:${modelRouter.port}`,
       COLLABORATION_HUB_URL: hub.url,
       EXTERNAL_API_ALLOWLIST: new URL(external.url).host,
@@ -108,6 +109,7 @@ export async function startSystem(suffix: string, options: SystemOptions = {}): 
       readyTimeoutMs: 30_000,
       env: {
         ...common.env,
+        ...own('frontend'),
         MODEL_ROUTER_ADDRESS: `127.0.0.1:${modelRouter.port}`,
         WORKFLOW_ORCHESTRATOR_URL: orchestrator.url,
         // Where the web page's Socket.IO client finds the hub (GET /config.json).
