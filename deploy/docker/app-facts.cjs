@@ -17,7 +17,7 @@ const path = require('node:path');
 
 const FACTS_FILE = path.join(__dirname, '..', 'apps.json');
 
-/** @returns {Record<string, {description: string, port: number, health: string, webPage?: string, telemetryEnv: Record<string, string>}>} */
+/** @returns {Record<string, {description: string, port: number, health: string, webPage?: string, telemetryEnv: Record<string, string>, imageEnv?: Record<string, string>}>} */
 function readApps(file = FACTS_FILE) {
   return JSON.parse(fs.readFileSync(file, 'utf8')).apps;
 }
@@ -34,11 +34,12 @@ function healthTarget(facts, port = facts.port) {
 }
 
 /**
- * The environment every run of the app gets: its telemetry settings, its port, and the health target
- * with a {port} placeholder that deploy/docker/healthcheck.cjs fills from PORT.
+ * The environment the image gives the app: its port, its telemetry settings, its image-only settings
+ * (paths in the image), and the health target with a {port} placeholder that
+ * deploy/docker/healthcheck.cjs fills from PORT.
  */
 function runtimeEnv(facts) {
-  return { PORT: String(facts.port), ...facts.telemetryEnv, HEALTHCHECK_TARGET: facts.health };
+  return { PORT: String(facts.port), ...facts.telemetryEnv, ...facts.imageEnv, HEALTHCHECK_TARGET: facts.health };
 }
 
 /** As a file for `node --env-file` (values are plain: no quotes, no newlines, checked). */

@@ -61,6 +61,7 @@ describe('the compose checks fail on broken variants', () => {
     ['a port mapping to another port', (s) => (s['frontend']!['ports'] = ['127.0.0.1:3000:3005']), /frontend: ports .* do not lead to the app's port 3000/],
     ['an image built from elsewhere', (s) => (s['frontend']!['build'] = { context: '.', dockerfile: 'apps/frontend/Dockerfile' }), /frontend: not built from deploy\/docker\/Dockerfile/],
     ['a healthcheck with a fixed target', (s) => (s['frontend']!['healthcheck'] = { test: ['CMD', '/usr/bin/env', 'NODE_OPTIONS=', 'node', '/app/healthcheck.cjs', 'http://127.0.0.1:3000/health'] }), /does not probe the app's own target/],
+    ['the frontend outbox without a volume', (s) => delete s['frontend']!['volumes'], /frontend: keeps state in \/var\/lib\/mcp .* mounts no volume there/],
     ['an app healthcheck with curl', (s) => (s['frontend']!['healthcheck'] = { test: ['CMD', 'curl', '-f', 'http://127.0.0.1:3000/health'] }), /curl\/wget/],
   ];
   it.each(rows)('%s', (_name, mutate, problem) => {

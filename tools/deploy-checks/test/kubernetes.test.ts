@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { imageProblems, restrictedProblems, schemaProblems, unknownFieldProblems } from './support/k8s-checks';
 import { kustomizationDir, KUSTOMIZATIONS, podSpecOf, renderKustomization, type K8sObject } from './support/kustomize';
-import { APPS, clone, isObject, parseYamlDocuments, readRepoFile, runtimeEnv } from './support/repo';
+import { APPS, clone, isObject, keepsState, parseYamlDocuments, readRepoFile, runtimeEnv, STATE_DIR } from './support/repo';
 
 type Container = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 const rendered = Object.fromEntries(KUSTOMIZATIONS.map((name) => [name, renderKustomization(kustomizationDir(name))])) as Record<string, K8sObject[]>;
@@ -81,6 +81,7 @@ async function manifestProblems(objects: K8sObject[]): Promise<string[]> {
     if (!['0.0.0.0', '::'].includes(metricsHost ?? '')) problems.push(`${app.name}: OTEL_EXPORTER_PROMETHEUS_HOST is ${metricsHost ?? 'unset (localhost)'}: Prometheus cannot reach the annotated port`);
     if (envValue(objects, deployment, 'OTEL_EXPORTER_OTLP_ENDPOINT') !== 'http://otel-collector:4318') problems.push(`${app.name}: does not export to the Collector`);
     if (!(c['volumeMounts'] ?? []).some((m: Container) => m.mountPath === '/tmp')) problems.push(`${app.name}: no writable /tmp for the compile cache`);
+    if (keepsState(app) && !(c['volumeMounts'] ?? []).some((m: Container) => m.mountPath === STATE_DIR)) problems.push(`${app.name}: keeps state in ${STATE_DIR} (deploy/apps.json imageEnv) but mounts no volume there`);
     if (envValue(objects, deployment, 'NODE_COMPILE_CACHE') !== '/tmp/node-compile-cache') problems.push(`${app.name}: NODE_COMPILE_CACHE is not under /tmp`);
     // Secrets only through secretKeyRef, never as literal values of the secret variables.
     for (const name of ['REDIS_URL', 'DATABASE_URL', 'MONGODB_URL', 'INTERNAL_API_SECRET', 'USER_HASH_KEY']) {
@@ -170,6 +171,7 @@ describe('the Kubernetes checks fail on broken variants', () => {
     ['an address with another port', (o) => ((find(o, 'ConfigMap', 'frontend-config') as unknown as { data: Record<string, string> }).data['MODEL_ROUTER_ADDRESS'] = 'model-router:5000'), /frontend: MODEL_ROUTER_ADDRESS is not model-router's port 50051/],
     ['the metrics endpoint on localhost', (o) => delete (find(o, 'ConfigMap', 'model-router-config') as unknown as { data: Record<string, string> }).data['OTEL_EXPORTER_PROMETHEUS_HOST'], /model-router: OTEL_EXPORTER_PROMETHEUS_HOST is unset \(localhost\)/],
     ['the metrics endpoint on loopback', (o) => ((find(o, 'ConfigMap', 'frontend-config') as unknown as { data: Record<string, string> }).data['OTEL_EXPORTER_PROMETHEUS_HOST'] = '127.0.0.1'), /frontend: OTEL_EXPORTER_PROMETHEUS_HOST is 127.0.0.1/],
+    ['the frontend outbox on the read-only root', (o) => (frontendC(o)['volumeMounts'] = (frontendC(o)['volumeMounts'] as Container[]).filter((m) => m.mountPath !== '/var/lib/mcp')), /frontend: keeps state in \/var\/lib\/mcp/],
     ['a secret as a literal', (o) => ((frontendC(o)['env'] as Container[]).find((e) => e.name === 'DATABASE_URL')!.valueFrom = undefined), /DATABASE_URL is not from a secretKeyRef/],
     ['frontend with one replica', (o) => ((find(o, 'Deployment', 'frontend')['spec'] as Container)['replicas'] = 1), /not 3 replicas/],
     ['another namespace', (o) => (find(o, 'Service', 'jaeger').metadata.namespace = 'default'), /Service\/jaeger: namespace default/],

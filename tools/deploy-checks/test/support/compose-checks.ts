@@ -1,6 +1,6 @@
 import Ajv2019 from 'ajv/dist/2019';
 import { imageProblem } from './images';
-import { APPS, isObject, readRepoFile, runtimeEnv } from './repo';
+import { APPS, isObject, keepsState, readRepoFile, runtimeEnv, STATE_DIR } from './repo';
 
 const APP_SERVICES = APPS.map((app) => app.name);
 
@@ -135,6 +135,7 @@ export function composeProblems(compose: unknown): string[] {
     if (!isObject(build) || build['dockerfile'] !== 'deploy/docker/Dockerfile' || !isObject(build['args']) || build['args']['APP'] !== name) problems.push(`${name}: not built from deploy/docker/Dockerfile with APP=${name}`);
     const effective = { ...runtimeEnv(app), ...env };
     for (const [key, value] of Object.entries(app.telemetryEnv)) if (effective[key] !== value) problems.push(`${name}: ${key} is ${effective[key]}, deploy/apps.json says ${value}`);
+    if (keepsState(app) && !((service['volumes'] as unknown[] | undefined) ?? []).some((v) => (typeof v === 'string' ? v.split(':')[1] : (v as { target?: string }).target) === STATE_DIR)) problems.push(`${name}: keeps state in ${STATE_DIR} (deploy/apps.json imageEnv) but mounts no volume there`);
     const port = effective['PORT']!;
     if (!publishedPorts(service).every((p) => p.endsWith(`:${port}`))) problems.push(`${name}: ports ${JSON.stringify(service['ports'])} do not lead to the app's port ${port}`);
     const test = healthcheckTest(service);

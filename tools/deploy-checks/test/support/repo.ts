@@ -14,7 +14,13 @@ export interface AppFacts {
   health: string;
   webPage?: string;
   telemetryEnv: Record<string, string>;
+  /** Settings of the image only: paths in it (state under /var/lib/mcp, which deployments must mount). */
+  imageEnv?: Record<string, string>;
 }
+
+/** The images' one writable directory (deploy/docker/Dockerfile); an app keeping state there needs a volume on it. */
+export const STATE_DIR = '/var/lib/mcp';
+export const keepsState = (app: AppFacts): boolean => Object.values(app.imageEnv ?? {}).some((v) => v.startsWith(`${STATE_DIR}/`));
 
 const appFacts = require('../../../../deploy/docker/app-facts.cjs') as {
   readApps(): Record<string, Omit<AppFacts, 'name'>>;
