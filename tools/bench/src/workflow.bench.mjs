@@ -189,7 +189,7 @@ function otherCpu(pids) {
 
 // ---- variants -------------------------------------------------------------------------------
 /** Each service's own telemetry settings (deploy/apps.json), as its image, serve/start targets and the system tests run it. */
-const { appFacts } = require('../../../deploy/docker/app-facts.cjs');
+const { appFacts } = require(join(root, 'deploy/docker/app-facts.cjs'));
 const telemetryEnvOf = (app) => appFacts(app).telemetryEnv;
 
 function variantsFor(sinkPort) {

@@ -22,7 +22,7 @@ export interface AppFacts {
 export const STATE_DIR = '/var/lib/mcp';
 export const keepsState = (app: AppFacts): boolean => Object.values(app.imageEnv ?? {}).some((v) => v.startsWith(`${STATE_DIR}/`));
 
-const appFacts = require('../../../../deploy/docker/app-facts.cjs') as {
+const appFacts = require(join(REPO_ROOT, 'deploy/docker/app-facts.cjs')) as {
   readApps(): Record<string, Omit<AppFacts, 'name'>>;
   healthTarget(facts: Omit<AppFacts, 'name'>, port?: number): string;
   runtimeEnv(facts: Omit<AppFacts, 'name'>): Record<string, string>;
