@@ -18,7 +18,8 @@ const children: ChildProcess[] = [];
 afterEach(() => {
   for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
 });
-afterAll(() => rmSync(outRoot, { recursive: true, force: true }));
+// Four pruned node_modules trees: on a busy shared disk their removal alone can take a minute.
+afterAll(() => rmSync(outRoot, { recursive: true, force: true }), 300_000);
 
 function startPruned(dir: string, app: string): Promise<{ port: number; child: ChildProcess }> {
   const child = spawn(process.execPath, ['dist/main.js'], {
