@@ -9,7 +9,7 @@ import type { FrontendMetrics } from '../telemetry/frontend.metrics';
 
 /**
  * The browser exports here (same origin, so no CORS). Untraced, with all it does: the frontend's
- * configuration lists it in OTEL_NODE_IGNORED_INCOMING_PATHS (compose, Kubernetes, the dev targets).
+ * telemetry settings list it in OTEL_NODE_IGNORED_INCOMING_PATHS (deploy/apps.json: every way it runs).
  */
 export const OTLP_PROXY_PATH = '/otlp/v1/traces';
 /** Browser batches are small (a few hundred spans at most); anything bigger is refused with 413. */

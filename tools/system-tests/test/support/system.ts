@@ -116,8 +116,6 @@ export async function startSystem(suffix: string, options: SystemOptions = {}): 
         COLLABORATION_HUB_URL: hub.url,
         SYSTEM_TEST_SUFFIX: suffix,
         LEDGER_OUTBOX_PATH: ledgerOutboxPath,
-        // As compose and Kubernetes set it: the OTLP proxy is not traced.
-        OTEL_NODE_IGNORED_INCOMING_PATHS: '/otlp/v1/traces',
         ...per.frontend,
       },
     });
