@@ -1,5 +1,5 @@
 export { ConfigError, parseConfig, loadConfigOrExit, env, productionSecrets, DEVELOPMENT_INTERNAL_API_SECRET, MIN_PRODUCTION_SECRET_LENGTH } from './config.util';
-export { createLogger } from './logger';
+export { createLogger, loggerOptions } from './logger';
 export type { Logger } from './logger';
 export { checkReadiness, createReadinessProbe } from './readiness.util';
 export type { DependencyCheck, PublicReadiness, ReadinessProbeOptions, ReadinessReport } from './readiness.util';

@@ -1,4 +1,5 @@
-import { createDrainer, createLogger, listen, parseConfig } from '@mcp/service-kit';
+import { createDrainer, listen, loggerOptions, parseConfig } from '@mcp/service-kit';
+import pino from 'pino';
 import type { Logger } from '@mcp/service-kit';
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
@@ -58,7 +59,7 @@ export async function startHub(options: StartHubOptions = {}): Promise<TestHub> 
       callback();
     },
   });
-  const logger: Logger = createLogger('collaboration-hub', config.LOG_LEVEL, sink);
+  const logger: Logger = pino(loggerOptions('collaboration-hub', config.LOG_LEVEL), sink);
   const redis = config.REDIS_URL ? await connectRedisPubSub(config.REDIS_URL, logger, options.redisConnectTimeoutMs ?? WAIT_MS) : undefined;
   const hub = createHub({
     config,

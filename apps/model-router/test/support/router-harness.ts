@@ -1,7 +1,8 @@
 import * as grpc from '@grpc/grpc-js';
 import { createModelRouterClient, loadModelRouterProto } from '@mcp/contracts';
 import type { HealthStatus, ModelRouterCaller } from '@mcp/contracts';
-import { createLogger, parseConfig } from '@mcp/service-kit';
+import { loggerOptions, parseConfig } from '@mcp/service-kit';
+import pino from 'pino';
 import { afterEach } from 'vitest';
 import { buildApp } from '../../src/app';
 import type { ModelRouterApp } from '../../src/app';
@@ -39,7 +40,7 @@ export async function startRouter(env: Record<string, string> = {}): Promise<Run
   const config = parseConfig(ConfigSchema, { MODEL_LATENCY_SCALE: '0', ...env });
   const logs: LogLine[] = [];
   const waiters = new Set<() => void>();
-  const logger = createLogger('model-router', 'debug', {
+  const logger = pino(loggerOptions('model-router', 'debug'), {
     write(line: string) {
       logs.push(JSON.parse(line) as LogLine);
       for (const wake of [...waiters]) wake();

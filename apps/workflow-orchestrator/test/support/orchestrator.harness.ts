@@ -4,7 +4,8 @@
 import { Writable } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import { createModelRouterClient } from '@mcp/contracts';
-import { createLogger } from '@mcp/service-kit';
+import { loggerOptions } from '@mcp/service-kit';
+import pino from 'pino';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app';
 import type { Config } from '../../src/config';
@@ -43,7 +44,7 @@ export async function startOrchestrator(options: OrchestratorOptions = {}): Prom
       done();
     },
   });
-  const logger = createLogger('workflow-orchestrator', 'debug', destination);
+  const logger = pino(loggerOptions('workflow-orchestrator', 'debug'), destination);
   const store = options.store ?? new InspectableRunStore();
   const modelRouter = createModelRouterClient(config.MODEL_ROUTER_ADDRESS);
   const app = await buildApp({ config, logger, runStore: store, modelRouter, ...(options.draining ? { isDraining: options.draining } : {}) });
