@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import pg from 'pg';
 import { createClient } from 'redis';
-import { createLogger, listen, parseConfig } from '@mcp/service-kit';
+import { listen, loggerOptions, parseConfig } from '@mcp/service-kit';
+import pino from 'pino';
 import { buildApp } from '../../src/app';
 import { FrontendConfigSchema } from '../../src/config';
 import type { FrontendConfig } from '../../src/config';
@@ -57,7 +58,7 @@ export async function startFrontend(env: Record<string, string | undefined>): Pr
       done();
     },
   });
-  const logger = createLogger('frontend-test', config.logLevel, sink);
+  const logger = pino(loggerOptions('frontend-test', config.logLevel), sink);
   const runtime = createRuntime(config, logger);
   await runtime.start();
   let draining = false;
