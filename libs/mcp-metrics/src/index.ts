@@ -8,7 +8,7 @@ export type {
   ModelInferenceResult,
   ModelInferenceUsage,
   ModelRouterTracerOptions,
-} from './model-router.tracer';
+} from './model-router.types';
 
 export { ModelClientTracer } from './model-client.tracer';
 export type { ModelClientTracerOptions, ModelCompletionOptions } from './model-client.tracer';
