@@ -2,7 +2,6 @@ import express from 'express';
 import type { Express } from 'express';
 import helmet from 'helmet';
 import type { RequestListener } from 'node:http';
-import { LIMITS } from '@mcp/contracts';
 import type { BusinessMetrics, ModelClientTracer, ModelRouterTracer } from '@mcp/mcp-metrics';
 import type { DependencyCheck } from '@mcp/service-kit';
 import type { Logger } from 'pino';
@@ -13,6 +12,7 @@ import type { FrontendConfig } from './config';
 import { createGraphqlHandler, graphqlPostOnly } from './graphql/graphql.handler';
 import { buildSchema } from './graphql/schema';
 import { errorHandler, notFound } from './http/errors.middleware';
+import { jsonBodies } from './http/json-body.middleware';
 import { apiRateLimit, corsPolicy } from './http/security.middleware';
 import type { UsageLedger } from './ledger/usage-ledger';
 import { healthRoutes } from './routes/health.routes';
@@ -90,9 +90,9 @@ export function buildApp(deps: FrontendDependencies): FrontendApp {
 
   // One limiter (one counter per client) for everything that costs work: REST API and GraphQL.
   app.use(['/api', '/graphql'], apiRateLimit(config.rateLimitPerMinute));
-  // Browser spans (raw protobuf/JSON, own size limit and rate limit): before express.json reads bodies.
+  // Browser spans (raw protobuf/JSON, own size limit and rate limit): before JSON bodies are read.
   app.use(otlpProxyRoutes({ targetUrl: config.web.otlpProxyTargetUrl, ratePerMinute: config.web.otlpProxyRateLimitPerMinute, logger, metrics: deps.metrics }));
-  app.use(express.json({ limit: LIMITS.jsonBodyBytes }));
+  app.use(jsonBodies());
 
   // One /api router holding the domain routers: sibling routers mounted on the same path confuse the
   // express instrumentation (http.route missing, or '/api/api/...'), which names the request spans.

@@ -69,10 +69,22 @@ describe('security basics', () => {
   it('413 for a body over LIMITS.jsonBodyBytes, 400 for malformed JSON, JSON 404 for an unknown route', async () => {
     const big = await http(`${frontend.url}/api/route`, { json: { model_type: 'stub-small', prompt: 'x'.repeat(LIMITS.jsonBodyBytes) } });
     expect(big.status).toBe(413);
-    expect(big.json).toEqual({ error: 'request body too large' });
+    expect(big.json).toEqual({ error: `request body too large: at most ${LIMITS.jsonBodyBytes} bytes` });
     const malformed = await http(`${frontend.url}/api/workflow/execute`, { body: '{', headers: { 'content-type': 'application/json' } });
     expect(malformed.status).toBe(400);
     expect(malformed.json).toEqual({ error: 'malformed JSON body' });
+    // A media type the JSON reader does not take is refused before its body is read, on every route.
+    for (const path of ['/graphql', '/api/route']) {
+      const unread = await http(`${frontend.url}${path}`, { body: JSON.stringify({ query: '{ models { name } }' }), headers: { 'content-type': 'application/j son' } });
+      expect(unread.status, path).toBe(415);
+      expect(unread.json, path).toEqual({ error: 'Content-Type must be application/json (UTF-8)' });
+    }
+    const bare = await http(`${frontend.url}/graphql`, { body: 'null', headers: { 'content-type': 'application/json' } });
+    expect(bare.status).toBe(400);
+    expect(bare.json).toEqual({ error: 'JSON body must be an object or an array' });
+    const deep = await http(`${frontend.url}/graphql`, { body: `{"query":"{ models { name } }","variables":{"v":${'['.repeat(50_000)}${']'.repeat(50_000)}}}`, headers: { 'content-type': 'application/json' } });
+    expect(deep.status).toBe(400);
+    expect(deep.json).toEqual({ error: `JSON body nests deeper than ${LIMITS.jsonNestingDepth} levels` });
     const missing = await http(`${frontend.url}/api/nothing-here`);
     expect(missing.status).toBe(404);
     expect(missing.json).toEqual({ error: 'no route for GET /api/nothing-here' });

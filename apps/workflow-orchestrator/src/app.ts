@@ -1,6 +1,6 @@
 import { LIMITS, grpcStatusName, type ModelRouterCaller } from '@mcp/contracts';
 import { ModelClientTracer, WorkflowTracer } from '@mcp/mcp-metrics';
-import { currentTraceId, HttpError } from '@mcp/service-kit';
+import { currentTraceId, HttpError, jsonNestingError } from '@mcp/service-kit';
 import type { Logger } from 'pino';
 import Fastify, { LogController, type FastifyError, type FastifyInstance } from 'fastify';
 import type { Config } from './config';
@@ -78,6 +78,15 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
 
   // Only JSON bodies: text/plain would reach the handler as a string and fail validation obscurely.
   app.removeContentTypeParser('text/plain');
+  // Fastify's JSON parser (with its __proto__ and constructor checks), after a nesting check on the text:
+  // a value nested thousands deep parses, then overflows the stack of the run store's structuredClone.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const nesting = jsonNestingError(body as string, LIMITS.jsonNestingDepth);
+    if (nesting) return done(new HttpError(400, 'invalid request', [`body: ${nesting}`]), undefined);
+    return parseJson(request, body as string, done);
+  });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const trace_id = currentTraceId();
@@ -109,6 +118,9 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   const isDraining = deps.isDraining ?? (() => false);
   app.addHook('onSend', async (_request, reply) => {
     if (isDraining()) void reply.header('connection', 'close');
+    // Fastify closes the connection after a body it refused, resetting it while a client may still be
+    // sending, which then never sees the 413; service-kit's boundUnreadBodies bounds the rest instead.
+    else if (reply.getHeader('connection') === 'close') reply.removeHeader('connection');
   });
 
   // fastify.close() (shutdown) lets the last progress events of drained runs go out, bounded.

@@ -11,6 +11,8 @@ export const LIMITS = {
   workflowSteps: 20,
   /** Bytes of a JSON request body the HTTP services accept. */
   jsonBodyBytes: 256 * 1024,
+  /** Nesting of a JSON request body (`[[1]]` is 2): deeper values overflow the stack of whatever recurses on them. */
+  jsonNestingDepth: 64,
   /** Characters of one Socket.IO chat message. */
   messageChars: 4_096,
   /** Bytes of one Socket.IO packet (maxHttpBufferSize). */

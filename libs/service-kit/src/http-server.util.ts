@@ -1,5 +1,6 @@
 import type { Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { boundUnreadBodies } from './request-body.util';
 import type { Listener } from './service-main.util';
 
 /**
@@ -65,9 +66,10 @@ export function createDrainer(server: Server): { drain(timeoutMs: number): Promi
   };
 }
 
-/** A `node:http` server as a service's {@link Listener}: {@link listen}, and {@link createDrainer}'s drain. */
+/** A `node:http` server as a service's {@link Listener}: {@link listen}, and {@link createDrainer}'s drain; unread bodies bounded ({@link boundUnreadBodies}). */
 export function httpListener(server: Server): Listener {
   const drainer = createDrainer(server);
+  boundUnreadBodies(server);
   return { listen: (port, host) => listen(server, port, host), drain: (timeoutMs) => drainer.drain(timeoutMs) };
 }
 
@@ -81,9 +83,10 @@ export interface ServerOwningApp {
 
 /**
  * Such a framework app as a {@link Listener}: its own close() drains, bounded by `timeoutMs`;
- * connections still open at the deadline are cut.
+ * connections still open at the deadline are cut. Unread bodies are bounded ({@link boundUnreadBodies}).
  */
 export function serverOwningListener(app: ServerOwningApp): Listener {
+  boundUnreadBodies(app.server);
   return {
     async listen(port, host) {
       await app.listen({ port, host });

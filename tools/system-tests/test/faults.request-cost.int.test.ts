@@ -1,13 +1,18 @@
 /**
  * Issue 18, items 1 and 2: one small anonymous request must not block or kill a service. GraphQL
  * documents whose naive cost is exponential (nested fragment spreads) are refused in time linear in
- * the document while the frontend keeps answering `/health`; GraphQL is POST only.
+ * the document while the frontend keeps answering `/health`; GraphQL is POST only. Every body is
+ * bounded before it is read, at all three HTTP services: a media type the JSON reader does not take
+ * is 415 and a body over the limit 413, each answered before the body is read and followed by at most
+ * 256 KiB more before the connection closes; JSON nested deeper than 64 levels is 400, not a 500.
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { metricPoints } from '@mcp/otlp-receiver';
-import { startSystem, type RunningSystem } from './support/system';
+import { INTERNAL_SECRET_HEADER, LIMITS } from '@mcp/contracts';
+import { INTERNAL_API_SECRET, startSystem, type RunningSystem } from './support/system';
 import { request } from './support/faults';
+import { streamBody } from './support/body-stream';
 
 const run = randomUUID().slice(0, 8);
 let system: RunningSystem;
@@ -117,4 +122,72 @@ it('GraphQL is POST only: a GET query (which any web page can make a visitor sen
   // Nothing reached the model-router: no gRPC server span in the router for this request.
   await new Promise((resolve) => setTimeout(resolve, 500));
   expect(system.receiver.spans().filter((span) => span.serviceName === 'model-router' && span.kind === 'SERVER' && /Route$/.test(span.name))).toEqual([]);
+});
+
+/** The JSON endpoints of the three HTTP services, with what each needs to get past authentication. */
+const bodyEndpoints = (): Array<[name: string, base: string, path: string, headers: Record<string, string>]> => [
+  ['frontend /api/workflow/execute', system.frontend.url, '/api/workflow/execute', {}],
+  ['frontend /graphql', system.frontend.url, '/graphql', {}],
+  ['workflow-orchestrator /workflows/execute', system.orchestrator.url, '/workflows/execute', {}],
+  ['collaboration-hub /internal/sessions/:id/events', system.hub.url, `/internal/sessions/s-${run}/events`, { [INTERNAL_SECRET_HEADER]: INTERNAL_API_SECRET }],
+];
+const STREAMED_BYTES = 16 * 1024 * 1024;
+const bodyFigures: string[] = [];
+
+it.each([
+  ['a media type the JSON reader does not take (application/j son), chunked', { 'content-type': 'application/j son' }, false, 415],
+  ['JSON over the size limit, chunked', { 'content-type': 'application/json' }, false, 413],
+  ['JSON declaring a Content-Length over the limit', { 'content-type': 'application/json' }, true, 413],
+] as const)('%s: each service answers before reading the body, then closes the connection', { timeout: 120_000 }, async (name, headers, declareLength, status) => {
+  for (const [endpoint, base, path, extra] of bodyEndpoints()) {
+    const outcome = await streamBody(base, path, { headers: { ...headers, ...extra }, totalBytes: STREAMED_BYTES, declareLength, timeoutMs: 20_000 });
+    const figure = `${endpoint}, ${name}: ${outcome.status ?? 'no answer'} after ${outcome.bytesWrittenAtAnswer ?? '-'} bytes sent, connection closed after ${outcome.bytesWritten} of ${STREAMED_BYTES}`;
+    bodyFigures.push(figure);
+    expect(outcome.status, `${figure} ${outcome.body}`).toBe(status);
+    expect(outcome.body, figure).toMatch(status === 415 ? /Content-Type|content-type|media type/ : /too large/);
+    expect(outcome.closedByServer, figure).toBe(true);
+  }
+});
+
+it('JSON nested deeper than 64 levels is a 400 naming the limit at each service; 64 levels are accepted', { timeout: 60_000 }, async () => {
+  const nested = (levels: number, kind: 'array' | 'object'): string => (kind === 'array' ? `${'['.repeat(levels)}${']'.repeat(levels)}` : `${'{"a":'.repeat(levels)}1${'}'.repeat(levels)}`);
+  // A workflow whose input nests `levels` deep in all (the body object and input_data are two of them).
+  const workflow = (levels: number, kind: 'array' | 'object'): string =>
+    `{"workflow_type":"deep","steps":[{"type":"data_processing","name":"trim","operation":"trim"}],"input_data":{"x":${nested(levels - 2, kind)}}}`;
+  const bodies: Record<string, (levels: number, kind: 'array' | 'object') => string> = {
+    'frontend /api/workflow/execute': workflow,
+    'frontend /graphql': (levels, kind) => `{"query":"mutation W($i: WorkflowInput!) { executeWorkflow(input: $i) { runId } }","variables":{"i":{"workflowType":"deep","steps":[{"type":"data_processing","name":"trim","operation":"trim"}],"inputData":{"x":${nested(levels - 4, kind)}}}}}`,
+    'workflow-orchestrator /workflows/execute': workflow,
+    'collaboration-hub /internal/sessions/:id/events': (levels, kind) => `{"type":"run.started","run_id":${nested(levels - 1, kind)}}`,
+  };
+  const post = async (base: string, path: string, headers: Record<string, string>, body: string) => {
+    const outcome = await request(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body, timeoutMs: 15_000 });
+    if (!outcome.ok) throw new Error(`${path}: ${outcome.code}`);
+    return outcome.response;
+  };
+  for (const [endpoint, base, path, headers] of bodyEndpoints()) {
+    const body = bodies[endpoint] as (levels: number, kind: 'array' | 'object') => string;
+    for (const kind of ['array', 'object'] as const) {
+      for (const levels of [65, 1_000, 40_000]) {
+        const answer = await post(base, path, headers, body(levels, kind));
+        expect(answer.status, `${endpoint} ${kind} ${levels}: ${answer.text.slice(0, 200)}`).toBe(400);
+        expect(answer.text, `${endpoint} ${kind} ${levels}`).toContain(`JSON body nests deeper than ${LIMITS.jsonNestingDepth} levels`);
+      }
+      const accepted = await post(base, path, headers, body(LIMITS.jsonNestingDepth, kind));
+      expect(accepted.text, `${endpoint} ${kind} 64`).not.toContain('nests deeper');
+      expect(accepted.status, `${endpoint} ${kind} 64: ${accepted.text.slice(0, 200)}`).toBeLessThan(500);
+    }
+  }
+  bodyFigures.push(`nesting: 65, 1 000 and 40 000 levels (arrays and objects) → 400 at all three services; 64 accepted`);
+});
+
+it('every service is alive and answered no 5xx', async () => {
+  for (const service of [system.frontend, system.orchestrator, system.hub]) {
+    expect(service.exitInfo(), service.describe()).toBeUndefined();
+    const health = await request(`${service.url}/health`);
+    expect(health.ok && health.response.status, service.name).toBe(200);
+  }
+  const serverErrors = system.receiver.spans().filter((s) => s.kind === 'SERVER' && Number(s.attributes['http.response.status_code'] ?? 0) >= 500);
+  console.log(`[RELIABILITY] scenario 20 ${bodyFigures.join('; ')}; 5xx server spans ${serverErrors.length}`);
+  expect(serverErrors.map((s) => `${s.serviceName} ${s.name} ${String(s.attributes['http.response.status_code'])}`)).toEqual([]);
 });

@@ -1,5 +1,5 @@
 import { INTERNAL_SECRET_HEADER, LIMITS, SessionLeavePayload, WorkflowProgressEvent, describeIssues } from '@mcp/contracts';
-import { HttpError } from '@mcp/service-kit';
+import { HttpError, jsonNestingError } from '@mcp/service-kit';
 import { bodyParser } from '@koa/bodyparser';
 import type Router from '@koa/router';
 import type { Context } from 'koa';
@@ -39,6 +39,9 @@ export function registerSessionRoutes(router: Router, deps: SessionRouteDependen
     if (!secretMatches(ctx.get(INTERNAL_SECRET_HEADER), deps.internalSecret)) throw new HttpError(401, 'unauthorized');
     if (ctx.request.is('json') === false) throw new HttpError(415, 'content-type must be application/json');
     await parseJson(ctx, () => Promise.resolve());
+    // Checked on the text: a value nested thousands deep parses, but overflows whatever recurses on it next.
+    const nesting = jsonNestingError(ctx.request.rawBody ?? '', LIMITS.jsonNestingDepth);
+    if (nesting) throw new HttpError(400, 'invalid request', [`body: ${nesting}`]);
     const sessionId = sessionIdOf(ctx);
     const parsed = WorkflowProgressEvent.safeParse(ctx.request.body);
     if (!parsed.success) throw new HttpError(400, 'invalid request', describeIssues(parsed.error));

@@ -10,7 +10,7 @@ export function errorBody(error: string, details?: string[]): ErrorBody {
   return { error, ...(details && details.length > 0 ? { details } : {}), ...(traceId !== undefined ? { trace_id: traceId } : {}) };
 }
 
-/** 415 unless the request says it sends JSON: express.json() skips other bodies, which would read as "no body". */
+/** 415 unless the request says it sends JSON: jsonBodies() refuses other bodies, but a request without any would read as "no body". */
 export const requireJson: RequestHandler = (req: Request, res: Response, next: NextFunction) => {
   if (req.is('application/json')) return next();
   res.status(415).json(errorBody('Content-Type must be application/json'));
