@@ -2,13 +2,13 @@ import * as grpc from '@grpc/grpc-js';
 import { MODEL_ROUTER_SERVICE, loadModelRouterProto, rpcServerMetricsInterceptor } from '@mcp/contracts';
 import { BusinessMetrics, ModelRouterTracer } from '@mcp/mcp-metrics';
 import type { Logger } from 'pino';
-import type { ModelRouterConfig } from './config';
-import { shutdownServer } from './grpc-server.util';
-import { HealthService } from './handlers/health.handlers';
-import { modelRouterHandlers } from './handlers/model-router.handlers';
-import { InferenceService } from './services/inference.service';
-import { createModelRegistry } from './services/model-registry';
-import type { ModelRegistry } from './services/model-registry';
+import type { ModelRouterConfig } from './config.js';
+import { shutdownServer } from './grpc-server.util.js';
+import { HealthService } from './handlers/health.handlers.js';
+import { modelRouterHandlers } from './handlers/model-router.handlers.js';
+import { InferenceService } from './services/inference.service.js';
+import { createModelRegistry } from './services/model-registry.js';
+import type { ModelRegistry } from './services/model-registry.js';
 
 export interface ModelRouterAppDeps {
   config: Pick<

@@ -1,8 +1,8 @@
 import { onShutdown } from '@mcp/otel-bootstrap';
 import { loadConfigOrExit, runService } from '@mcp/service-kit';
-import { buildApp } from './app';
-import { ConfigSchema } from './config';
-import { bindServer } from './grpc-server.util';
+import { buildApp } from './app.js';
+import { ConfigSchema } from './config.js';
+import { bindServer } from './grpc-server.util.js';
 
 void runService(
   {

@@ -1,6 +1,6 @@
 import { ConfigError, parseConfig } from '@mcp/service-kit';
 import { describe, expect, it } from 'vitest';
-import { ConfigSchema } from '../src/config';
+import { ConfigSchema } from '../src/config.js';
 
 describe('config', () => {
   it('defaults', () => {

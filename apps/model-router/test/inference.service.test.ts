@@ -1,11 +1,11 @@
 import { LIMITS } from '@mcp/contracts';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { InferenceService, costOf } from '../src/services/inference.service';
-import { ModelRouterError } from '../src/services/model-router.errors';
-import { STUB_MODELS, createModelRegistry } from '../src/services/model-registry';
-import type { StubModelProfile } from '../src/services/model-registry';
-import { countTokens, tokenize } from '../src/services/tokenizer.util';
+import { InferenceService, costOf } from '../src/services/inference.service.js';
+import { ModelRouterError } from '../src/services/model-router.errors.js';
+import { STUB_MODELS, createModelRegistry } from '../src/services/model-registry.js';
+import type { StubModelProfile } from '../src/services/model-registry.js';
+import { countTokens, tokenize } from '../src/services/tokenizer.util.js';
 
 const instant = { latencyScale: 0, extraLatencyMs: 0, failureRate: 0, failureSeed: 1 };
 const service = (settings = instant) => new InferenceService(createModelRegistry(), settings);

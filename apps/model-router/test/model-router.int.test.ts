@@ -3,7 +3,7 @@ import type { ServiceError } from '@grpc/grpc-js';
 import { LIMITS, MODEL_ROUTER_SERVICE } from '@mcp/contracts';
 import type { HealthStatus, RouteResponse } from '@mcp/contracts';
 import { describe, expect, it } from 'vitest';
-import { check, collect, grpcError, healthClient, present, startRouter, useRouterCleanup } from './support/router-harness';
+import { check, collect, grpcError, healthClient, present, startRouter, useRouterCleanup } from './support/router-harness.js';
 
 useRouterCleanup();
 

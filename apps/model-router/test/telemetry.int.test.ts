@@ -7,7 +7,7 @@ import type { OtlpReceiver, ReceivedMetricPoint, ReceivedSpan } from '@mcp/otlp-
 import { serviceEntry, spawnService, useProcessCleanup } from '@mcp/test-kit';
 import type { ServiceProcess } from '@mcp/test-kit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { collect, grpcError, present } from './support/router-harness';
+import { collect, grpcError, present } from './support/router-harness.js';
 
 // The compiled service (apps/model-router/dist/main.js) as a child process with the preload, as
 // production runs it, exporting OTLP/HTTP to an in-process receiver.

@@ -6,8 +6,8 @@ import type { BusinessMetrics, InferenceProgress, ModelRouterTracer } from '@mcp
 import type { Logger } from 'pino';
 import { trace } from '@opentelemetry/api';
 import type { Span } from '@opentelemetry/api';
-import type { InferencePlan, InferenceService } from '../services/inference.service';
-import { ModelRouterError, toRouterError } from '../services/model-router.errors';
+import type { InferencePlan, InferenceService } from '../services/inference.service.js';
+import { ModelRouterError, toRouterError } from '../services/model-router.errors.js';
 
 /** What the ModelRouter handlers need; built once per process in app.ts. */
 export interface ModelRouterHandlerDeps {

@@ -1,10 +1,10 @@
 import type { ModelInfo, RouteChunk, RouteResponse } from '@mcp/contracts';
-import { cancellableDelay } from './latency.util';
-import { ModelRouterError } from './model-router.errors';
-import type { ModelRegistry, StubModelProfile } from './model-registry';
-import { generateResponse } from './response-generator';
-import { seededRandom } from './seeded-random.util';
-import { countTokens } from './tokenizer.util';
+import { cancellableDelay } from './latency.util.js';
+import { ModelRouterError } from './model-router.errors.js';
+import type { ModelRegistry, StubModelProfile } from './model-registry.js';
+import { generateResponse } from './response-generator.js';
+import { seededRandom } from './seeded-random.util.js';
+import { countTokens } from './tokenizer.util.js';
 
 /** How the stub models behave in this process (from the environment, see config.ts). */
 export interface InferenceSettings {

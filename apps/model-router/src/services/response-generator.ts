@@ -1,6 +1,6 @@
-import type { StubModelProfile } from './model-registry';
-import { digestSeed, seededRandom } from './seeded-random.util';
-import { countTokens } from './tokenizer.util';
+import type { StubModelProfile } from './model-registry.js';
+import { digestSeed, seededRandom } from './seeded-random.util.js';
+import { countTokens } from './tokenizer.util.js';
 
 // The pieces of the stub answers. An answer is a reference line and sentences drawn from these,
 // seeded by a hash of model and prompt: the same prompt to the same model always gives the same

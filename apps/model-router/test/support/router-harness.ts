@@ -4,10 +4,10 @@ import type { HealthStatus, ModelRouterCaller } from '@mcp/contracts';
 import { loggerOptions, parseConfig } from '@mcp/service-kit';
 import pino from 'pino';
 import { afterEach } from 'vitest';
-import { buildApp } from '../../src/app';
-import type { ModelRouterApp } from '../../src/app';
-import { ConfigSchema } from '../../src/config';
-import { bindServer } from '../../src/grpc-server.util';
+import { buildApp } from '../../src/app.js';
+import type { ModelRouterApp } from '../../src/app.js';
+import { ConfigSchema } from '../../src/config.js';
+import { bindServer } from '../../src/grpc-server.util.js';
 
 export type LogLine = Record<string, unknown>;
 
