@@ -149,6 +149,14 @@ it.each([
   }
 });
 
+it('an unauthenticated body to the hub is refused 401 before it is read, then the connection closes', { timeout: 60_000 }, async () => {
+  const outcome = await streamBody(system.hub.url, `/internal/sessions/s-${run}/events`, { headers: { 'content-type': 'application/json' }, totalBytes: STREAMED_BYTES, timeoutMs: 20_000 });
+  const figure = `collaboration-hub without the secret: ${outcome.status ?? 'no answer'} after ${outcome.bytesWrittenAtAnswer ?? '-'} bytes sent, connection closed after ${outcome.bytesWritten} of ${STREAMED_BYTES}`;
+  bodyFigures.push(figure);
+  expect(outcome.status, figure).toBe(401);
+  expect(outcome.closedByServer, figure).toBe(true);
+});
+
 it('JSON nested deeper than 64 levels is a 400 naming the limit at each service; 64 levels are accepted', { timeout: 60_000 }, async () => {
   const nested = (levels: number, kind: 'array' | 'object'): string => (kind === 'array' ? `${'['.repeat(levels)}${']'.repeat(levels)}` : `${'{"a":'.repeat(levels)}1${'}'.repeat(levels)}`);
   // A workflow whose input nests `levels` deep in all (the body object and input_data are two of them).
