@@ -59,7 +59,7 @@ describe('collaboration-hub telemetry', () => {
     expect(processMessage?.parentSpanId).toBe(messageContext.spanId);
     expect(processMessage?.kind).toBe('CONSUMER');
     expect(processMessage?.serviceName).toBe('collaboration-hub');
-    expect(processMessage?.attributes).toMatchObject({ 'messaging.system': 'socket.io', 'messaging.destination.name': 'session:message' });
+    expect(processMessage?.attributes).toMatchObject({ 'messaging.system.name': 'socket.io', 'messaging.destination.name': 'session:message' });
     const [sendMessage] = await receiver.waitForSpans({ name: 'send session:message', traceId: messageContext.traceId });
     expect(sendMessage?.parentSpanId).toBe(processMessage?.spanId);
     const received = await broadcast;

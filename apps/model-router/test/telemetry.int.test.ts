@@ -14,7 +14,8 @@ import { collect, grpcError, present } from './support/router-harness.js';
 
 useProcessCleanup();
 
-const RPC = { 'rpc.system': 'grpc', 'rpc.service': MODEL_ROUTER_SERVICE };
+const RPC = { 'rpc.system.name': 'grpc' };
+const method = (name: string) => `${MODEL_ROUTER_SERVICE}/${name}`;
 const DEADLINE_MS = 5_000;
 
 let receiver: OtlpReceiver;
@@ -69,7 +70,7 @@ describe('model-router telemetry (compiled service, preload, OTLP receiver)', ()
     const tree = renderTraceTree(spans.filter((s) => s.serviceName === serviceName));
 
     for (const server of routeSpans) {
-      expect(server.attributes, tree).toMatchObject({ ...RPC, 'rpc.method': 'Route', 'rpc.grpc.status_code': 0 });
+      expect(server.attributes, tree).toMatchObject({ ...RPC, 'rpc.method': method('Route'), 'rpc.status_code': 'OK' });
       expect(server.status.code).toBe('UNSET');
     }
     const inferences = routeSpans.map((server) => inferenceUnder(spans, server));
@@ -81,7 +82,7 @@ describe('model-router telemetry (compiled service, preload, OTLP receiver)', ()
     }
     expect(inferences.find((s) => s.attributes['mcp.model_type'] === 'stub-medium')?.attributes).toMatchObject({ 'mcp.tokens_used': medium.tokens_used, 'mcp.prompt_length': otherPrompt.length });
 
-    expect(streamSpan.attributes, tree).toMatchObject({ ...RPC, 'rpc.method': 'StreamRoute', 'rpc.grpc.status_code': 0 });
+    expect(streamSpan.attributes, tree).toMatchObject({ ...RPC, 'rpc.method': method('StreamRoute'), 'rpc.status_code': 'OK' });
     expect(inferenceUnder(spans, streamSpan).attributes).toMatchObject({ 'mcp.model_type': 'stub-large', 'mcp.tokens_used': present(chunks.at(-1)).tokens_used });
 
     const inferenceTotal = (model: string, value: number) =>
@@ -171,7 +172,7 @@ describe('model-router telemetry (compiled service, preload, OTLP receiver)', ()
     const inference = inferenceUnder(spans, server);
     expect(server, renderTraceTree(spans)).toMatchObject({
       status: { code: 'ERROR' },
-      attributes: { ...RPC, 'rpc.method': 'Route', 'rpc.grpc.status_code': GrpcStatus.UNAVAILABLE, 'error.type': 'UNAVAILABLE' },
+      attributes: { ...RPC, 'rpc.method': method('Route'), 'rpc.status_code': 'UNAVAILABLE', 'error.type': 'UNAVAILABLE' },
     });
     expect(inference).toMatchObject({ status: { code: 'ERROR' }, attributes: { 'error.type': 'UNAVAILABLE', 'mcp.inference_success': false, 'mcp.model_type': 'stub-medium' } });
     expect(inference.events.map((e) => e.name)).toContain('exception');
@@ -204,7 +205,7 @@ describe('model-router telemetry (compiled service, preload, OTLP receiver)', ()
     expect(service.jsonLines().find((l) => l['msg'] === 'grpc server stopped')).toMatchObject({ how: 'graceful' });
 
     const server = present((await receiver.waitForSpans(serverSpanQuery(serviceName, 'Route'), { timeoutMs: 2_000 }))[0]);
-    expect(server.attributes['rpc.grpc.status_code']).toBe(0);
+    expect(server.attributes['rpc.status_code']).toBe('OK');
     inferenceUnder(receiver.spans(), server);
     await receiver.waitForMetric('mcp_model_inference_total', { attributes: { 'mcp.model_type': 'stub-small' }, predicate: ofService(serviceName, (p) => p.value === 1), timeoutMs: 2_000 });
     await receiver.waitForLogs((l) => l.serviceName === serviceName && l.body === 'grpc server stopped', { timeoutMs: 2_000 });

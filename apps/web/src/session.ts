@@ -121,7 +121,7 @@ export class SessionClient {
     if (!socket) return Promise.reject(new Error('not connected'));
     const span = tracer.startSpan(`send ${event}`, {
       kind: SpanKind.PRODUCER,
-      attributes: { 'messaging.system': 'socket.io', 'messaging.destination.name': event, 'messaging.operation.type': 'send' },
+      attributes: { 'messaging.system.name': 'socket.io', 'messaging.destination.name': event, 'messaging.operation.type': 'send' },
     });
     const message = withTraceContext(payload, trace.setSpan(context.active(), span));
     return (socket.timeout(ACK_TIMEOUT_MS).emitWithAck(event, message) as Promise<Ack<T>>).then(
@@ -140,7 +140,7 @@ export class SessionClient {
       if (raw === null || typeof raw !== 'object') return;
       const { context: parent, payload } = extractTraceContext(raw as T & { _otel?: unknown });
       const traceId = trace.getSpanContext(parent)?.traceId;
-      const span = tracer.startSpan(`process ${event}`, { kind: SpanKind.CONSUMER, attributes: { 'messaging.system': 'socket.io', 'messaging.destination.name': event, 'messaging.operation.type': 'process' } }, parent);
+      const span = tracer.startSpan(`process ${event}`, { kind: SpanKind.CONSUMER, attributes: { 'messaging.system.name': 'socket.io', 'messaging.destination.name': event, 'messaging.operation.type': 'process' } }, parent);
       try {
         context.with(trace.setSpan(parent, span), () => handle(payload as T, traceId));
       } finally {

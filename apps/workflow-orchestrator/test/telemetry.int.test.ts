@@ -88,7 +88,7 @@ describe('telemetry of the compiled service', () => {
     const server = await single(receiver.waitForSpans({ ...inTrace, kind: 'SERVER' }));
     const execution = await single(receiver.waitForSpans({ ...inTrace, name: 'workflow_execution' }));
     const steps = await receiver.waitForSpans({ ...inTrace, name: /^workflow_step_/ }, { count: 3 });
-    const grpc = await single(receiver.waitForSpans({ ...inTrace, kind: 'CLIENT', attributes: { 'rpc.service': MODEL_ROUTER_SERVICE } }));
+    const grpc = await single(receiver.waitForSpans({ ...inTrace, kind: 'CLIENT', attributes: { 'rpc.method': `${MODEL_ROUTER_SERVICE}/Route` } }));
     const apiCall = await single(receiver.waitForSpans({ ...inTrace, kind: 'CLIENT', attributes: { 'server.port': api.port } }));
     const hubCalls = await receiver.waitForSpans({ ...inTrace, kind: 'CLIENT', attributes: { 'server.port': hub.port } }, { count: 5 });
     const spans = receiver.spans().filter((span) => span.traceId === traceId);
@@ -120,7 +120,7 @@ describe('telemetry of the compiled service', () => {
       'server.address': '127.0.0.1',
     });
     expect(Number(completion.attributes['gen_ai.usage.input_tokens']) + Number(completion.attributes['gen_ai.usage.output_tokens']), tree).toBe(run.steps[0]?.output?.['tokens_used']);
-    expect(grpc.attributes, tree).toMatchObject({ 'rpc.method': 'Route' });
+    expect(grpc.attributes, tree).toMatchObject({ 'rpc.system.name': 'grpc', 'rpc.method': `${MODEL_ROUTER_SERVICE}/Route`, 'rpc.status_code': 'OK' });
     assertParentChild(spans, stepSpan('external_api'), apiCall);
     for (const call of hubCalls) assertParentChild(spans, execution, call);
 

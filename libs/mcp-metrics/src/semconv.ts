@@ -17,8 +17,12 @@ export const ATTR_ERROR_TYPE = 'error.type' as const;
 /** Stable fallback value of `error.type` when no better value is known. */
 export const ERROR_TYPE_VALUE_OTHER = '_OTHER' as const;
 
-/** Incubating `messaging.system`; we use the value {@link MESSAGING_SYSTEM_VALUE_SOCKET_IO}. */
-export const ATTR_MESSAGING_SYSTEM = 'messaging.system' as const;
+/**
+ * Incubating `messaging.system.name` (1.45 replaced `messaging.system` by it); we use the value
+ * {@link MESSAGING_SYSTEM_VALUE_SOCKET_IO}. With `messaging.destination.name` and
+ * `messaging.operation.type`/`.name` our Socket.IO spans carry one generation of messaging keys.
+ */
+export const ATTR_MESSAGING_SYSTEM_NAME = 'messaging.system.name' as const;
 /** Incubating `messaging.destination.name`: the Socket.IO event name (`domain:action`). */
 export const ATTR_MESSAGING_DESTINATION_NAME = 'messaging.destination.name' as const;
 /** Incubating `messaging.operation.type`: `send` on the emitting side, `process` in the handler. */
@@ -29,7 +33,7 @@ export const ATTR_MESSAGING_OPERATION_NAME = 'messaging.operation.name' as const
 export const MESSAGING_OPERATION_TYPE_VALUE_SEND = 'send' as const;
 /** Value of `messaging.operation.type` for the span that handles an event. */
 export const MESSAGING_OPERATION_TYPE_VALUE_PROCESS = 'process' as const;
-/** Value of `messaging.system` for Socket.IO (the same value the upstream socket.io instrumentation uses). */
+/** Value of `messaging.system.name` for Socket.IO (the same value the upstream socket.io instrumentation uses). */
 export const MESSAGING_SYSTEM_VALUE_SOCKET_IO = 'socket.io' as const;
 
 // ---------------------------------------------------------------------------------------------------

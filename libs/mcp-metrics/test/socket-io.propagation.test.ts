@@ -246,7 +246,7 @@ describe('Socket.IO over a real connection', () => {
     expect(send?.parentSpanContext?.spanId).toBe(clientSpan?.spanContext().spanId);
     expect(process?.kind).toBe(SpanKind.CONSUMER);
     expect(process?.attributes).toEqual({
-      'messaging.system': 'socket.io',
+      'messaging.system.name': 'socket.io',
       'messaging.destination.name': 'session:join',
       'messaging.operation.type': 'process',
       'messaging.operation.name': 'process',

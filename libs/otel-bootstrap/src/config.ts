@@ -70,7 +70,14 @@ export interface ResolvedConfig {
   serviceVersion: string | undefined;
   resourceAttributes: Record<string, string>;
   resourceDetectors: ResourceDetectorName[];
-  traces: { exporters: TraceExporterName[]; protocol: ExporterProtocol; batch: BatchSettings; spanLimits: SpanLimitSettings };
+  traces: {
+    exporters: TraceExporterName[];
+    protocol: ExporterProtocol;
+    batch: BatchSettings;
+    spanLimits: SpanLimitSettings;
+    /** `OTEL_SEMCONV_STABILITY_OPT_IN` has `rpc/dup`: gRPC spans also keep the pre-stable RPC keys (migrating dashboards). */
+    keepOldRpcKeys: boolean;
+  };
   metrics: {
     exporters: MetricExporterName[];
     protocol: ExporterProtocol;
@@ -275,6 +282,11 @@ export function resolveConfig(options: TelemetryOptions = {}): { config: Resolve
   }
   const propagators = list('OTEL_PROPAGATORS', PROPAGATORS, ['tracecontext', 'baggage']);
 
+  // --- semantic-conventions transition: the stable RPC keys always; `rpc/dup` adds the old ones.
+  // The other values of the list (http, database, …) are read by the instrumentations themselves.
+  const stabilityOptIn = (read('OTEL_SEMCONV_STABILITY_OPT_IN') ?? '').split(',').map((v) => v.trim().toLowerCase());
+  const keepOldRpcKeys = stabilityOptIn.includes('rpc/dup');
+
   // --- instrumentations -----------------------------------------------------------------------
   const enabledList = list('OTEL_NODE_ENABLED_INSTRUMENTATIONS', INSTRUMENTATION_NAMES, [...DEFAULT_INSTRUMENTATIONS]);
   const disabledList = list('OTEL_NODE_DISABLED_INSTRUMENTATIONS', INSTRUMENTATION_NAMES, []);
@@ -301,7 +313,7 @@ export function resolveConfig(options: TelemetryOptions = {}): { config: Resolve
     serviceVersion,
     resourceAttributes,
     resourceDetectors,
-    traces: { exporters: traceExporters === 'none' ? [] : traceExporters, protocol: tracesProtocol, batch: batch('BSP'), spanLimits },
+    traces: { exporters: traceExporters === 'none' ? [] : traceExporters, protocol: tracesProtocol, batch: batch('BSP'), spanLimits, keepOldRpcKeys },
     metrics: {
       exporters: metricExporters === 'none' ? [] : metricExporters,
       protocol: metricsProtocol,

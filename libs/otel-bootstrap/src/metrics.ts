@@ -4,6 +4,8 @@ import type { ResolvedConfig } from './config';
 import { otlpMetricExporter } from './exporters';
 import { describe, log } from './log';
 import { load } from './packages';
+import { observeProcessMetrics } from './process-metrics';
+import { METRIC_RENAME_VIEWS } from './semconv-migration';
 
 /**
  * The seed's explicit buckets (0 ms to 10 s), in seconds: the stable HTTP semantic conventions
@@ -48,7 +50,9 @@ export function createMeterProvider(config: ResolvedConfig, resource: Resource):
     );
   }
   if (readers.length === 0) return undefined;
-  return new m.MeterProvider({ resource, readers, views: histogramViews(m.AggregationType) });
+  const provider = new m.MeterProvider({ resource, readers, views: [...histogramViews(m.AggregationType), ...METRIC_RENAME_VIEWS] });
+  observeProcessMetrics(provider);
+  return provider;
 }
 
 function prometheusReader({ port, host }: ResolvedConfig['metrics']['prometheus']): MetricReader | undefined {

@@ -1,5 +1,6 @@
 import type { Resource, ResourceDetector } from '@opentelemetry/resources';
 import type { ResolvedConfig } from './config';
+import { BOOTSTRAP_VERSION, DISTRO_NAME } from './distro';
 import { load } from './packages';
 
 /**
@@ -47,6 +48,9 @@ export function buildResource(config: ResolvedConfig): Resource {
   let resource = resources.defaultResource().merge(resources.detectResources({ detectors }));
   // Merged last, so an explicit service.instance.id (e.g. the pod name) wins over the detector's random one.
   const attributes: Record<string, string> = config.resourceDetectors.includes('env') ? { ...config.resourceAttributes } : {};
+  // Which distribution made this telemetry (stable resource keys); OTEL_RESOURCE_ATTRIBUTES cannot change it.
+  attributes['telemetry.distro.name'] = DISTRO_NAME;
+  attributes['telemetry.distro.version'] = BOOTSTRAP_VERSION;
   if (config.serviceName !== undefined) attributes['service.name'] = config.serviceName;
   if (config.serviceVersion !== undefined) attributes['service.version'] = config.serviceVersion;
   resource = resource.merge(resources.resourceFromAttributes(attributes));

@@ -4,6 +4,7 @@ import type { Resource } from '@opentelemetry/resources';
 import { definedOnly, type BatchSettings, type ResolvedConfig } from './config';
 import { otlpSpanExporter } from './exporters';
 import { load } from './packages';
+import { semconvMigrationSpanProcessor } from './semconv-migration';
 
 /**
  * The tracer provider of OTEL_TRACES_EXPORTER (none: no provider, and sdk-trace is never loaded),
@@ -13,7 +14,7 @@ import { load } from './packages';
 export function createTracerProvider(config: ResolvedConfig, resource: Resource, selfMetrics: MeterProvider | undefined): TracerProvider | undefined {
   if (config.traces.exporters.length === 0) return undefined;
   const t = load.sdkTrace();
-  const spanProcessors: SpanProcessor[] = config.traces.exporters.map((name) =>
+  const exporting: SpanProcessor[] = config.traces.exporters.map((name) =>
     name === 'console'
       ? new t.SimpleSpanProcessor({ exporter: new t.ConsoleSpanExporter() })
       : new t.BatchSpanProcessor({
@@ -22,6 +23,8 @@ export function createTracerProvider(config: ResolvedConfig, resource: Resource,
           ...(selfMetrics && { selfObsMeterProvider: selfMetrics }),
         }),
   );
+  // Current semantic conventions on what upstream instrumentations still emit the old way.
+  const spanProcessors = [semconvMigrationSpanProcessor(config.traces.keepOldRpcKeys), ...exporting];
   return new t.TracerProvider({
     resource,
     sampler: createSampler(config.sampler),

@@ -12,7 +12,7 @@ useReceiverCleanup();
 // own Export calls must not be.
 
 const FIXTURE = 'grpc-export/app.cjs';
-const GREETER = { 'rpc.system': 'grpc', 'rpc.service': 'mcp.test.Greeter', 'rpc.method': 'SayHello' };
+const GREETER = { 'rpc.system.name': 'grpc', 'rpc.method': 'mcp.test.Greeter/SayHello' };
 const COLLECTOR_SERVICE = 'opentelemetry.proto.collector';
 
 async function startApp(
@@ -63,26 +63,26 @@ async function assertGreeterTrace(receiver: OtlpReceiver, serviceName: string, a
   const rpcClient = first(await receiver.waitForSpans({ serviceName, kind: 'CLIENT', traceId: http.traceId, attributes: GREETER }));
   const rpcServer = first(await receiver.waitForSpans({ serviceName, kind: 'SERVER', traceId: http.traceId, attributes: GREETER }));
   const spans = receiver.spans();
-  expect(rpcClient, renderTraceTree(spans)).toMatchObject({ name: 'grpc.mcp.test.Greeter/SayHello', attributes: { 'rpc.grpc.status_code': 0 } });
-  expect(rpcServer, renderTraceTree(spans)).toMatchObject({ name: 'grpc.mcp.test.Greeter/SayHello', attributes: { 'rpc.grpc.status_code': 0 } });
+  expect(rpcClient, renderTraceTree(spans)).toMatchObject({ name: 'grpc.mcp.test.Greeter/SayHello', attributes: { 'rpc.status_code': 'OK' } });
+  expect(rpcServer, renderTraceTree(spans)).toMatchObject({ name: 'grpc.mcp.test.Greeter/SayHello', attributes: { 'rpc.status_code': 'OK' } });
   assertParentChild(spans, http, rpcClient);
   assertParentChild(spans, rpcClient, rpcServer);
   expect(answer.json<{ traceparent: string }>().traceparent).toBe(`00-${http.traceId}-${rpcClient.spanId}-01`);
 }
 
 /**
- * No span of the exporters' own Export calls (by name, rpc.service or the receiver's gRPC port);
+ * No span of the exporters' own Export calls (by name, rpc.method or the receiver's gRPC port);
  * every gRPC span is one of the app's Greeter calls; with `onlyGreeterClients`, no other CLIENT span.
  */
 function assertExporterUntraced(receiver: OtlpReceiver, serviceName: string, { onlyGreeterClients = true } = {}): void {
   const spans = spansOf(receiver, serviceName);
-  const tree = renderTraceTree(spans, { attributes: ['rpc.service', 'server.port'] });
+  const tree = renderTraceTree(spans, { attributes: ['rpc.method', 'server.port'] });
   expect(spans.filter((span) => isExporterSpan(span, receiver.grpcPort ?? -1)).map((span) => span.name), tree).toEqual([]);
-  const rpcSpans = spans.filter((span) => span.attributes['rpc.system'] !== undefined);
+  const rpcSpans = spans.filter((span) => span.attributes['rpc.system.name'] !== undefined);
   expect(rpcSpans.length, tree).toBeGreaterThan(0);
   for (const span of rpcSpans) expect(span.attributes, tree).toMatchObject(GREETER);
   // The app makes no outgoing call but its gRPC one (dns.lookup spans are CLIENT spans too).
-  if (onlyGreeterClients) expect(spans.filter((span) => span.kind === 'CLIENT' && span.attributes['rpc.service'] !== GREETER['rpc.service']).map((s) => s.name), tree).toEqual([]);
+  if (onlyGreeterClients) expect(spans.filter((span) => span.kind === 'CLIENT' && span.attributes['rpc.method'] !== GREETER['rpc.method']).map((s) => s.name), tree).toEqual([]);
 }
 
 describe('OTEL_EXPORTER_OTLP_PROTOCOL=grpc', () => {

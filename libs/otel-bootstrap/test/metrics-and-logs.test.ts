@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { logsForTrace } from '@mcp/otlp-receiver';
 import { describe, expect, it } from 'vitest';
 import { spawnFixture, useFixtureCleanup } from './support/fixture-process';
@@ -76,6 +78,25 @@ describe('metrics', () => {
     expect(names.length).toBeGreaterThan(0);
     const heap = receiver.metrics().find((point) => point.serviceName === serviceName && point.name.startsWith('v8js.memory.heap'));
     if (heap) expect(heap.unit).toBe('By');
+  });
+
+  it('process CPU and memory (process.cpu.time by cpu.mode, process.memory.usage) and the distro on the resource', async () => {
+    const receiver = await startReceiver();
+    const serviceName = uniqueServiceName('metrics-process');
+    await spawnFixture('express-app.cjs', { endpoint: receiver.url, serviceName });
+
+    const ofService = (p: { serviceName: string }) => p.serviceName === serviceName;
+    const user = await receiver.waitForMetric('process.cpu.time', { attributes: { 'cpu.mode': 'user' }, predicate: ofService, timeoutMs: 15_000 });
+    const system = await receiver.waitForMetric('process.cpu.time', { attributes: { 'cpu.mode': 'system' }, predicate: ofService });
+    const memory = await receiver.waitForMetric('process.memory.usage', { predicate: ofService });
+    expect(user).toMatchObject({ unit: 's', type: 'sum', isMonotonic: true });
+    // A started Node process has used CPU and holds some megabytes.
+    expect((user.value ?? 0) + (system.value ?? 0)).toBeGreaterThan(0);
+    expect(memory).toMatchObject({ unit: 'By', type: 'sum', isMonotonic: false });
+    expect(memory.value ?? 0).toBeGreaterThan(1024 * 1024);
+    // The distro's version is the package's (kept by hand in src/distro.ts).
+    const { version } = JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version: string };
+    expect(memory.resource).toMatchObject({ 'telemetry.distro.name': 'mcp-otel-bootstrap', 'telemetry.distro.version': version });
   });
 });
 

@@ -2,10 +2,14 @@ import type { ObservedType, TelemetryInventory } from './inventory';
 import { registryConflicts, type AttributeType, type Registry } from './registry';
 import { semconvAttribute, type SemconvCatalog } from './semconv-catalog';
 
-/** The class of one exported name. */
-export type NameClass = 'stable' | 'incubating' | 'moved' | 'custom declared' | 'undeclared' | 'deprecated';
+/**
+ * The class of one exported name. `log field`: a key seen only on log records — the fields of the
+ * services' structured log lines (pino), which the logs instrumentation exports as attributes; they
+ * are counted and listed, not checked against the conventions or the registry.
+ */
+export type NameClass = 'stable' | 'incubating' | 'moved' | 'custom declared' | 'undeclared' | 'deprecated' | 'log field';
 
-export const NAME_CLASSES: readonly NameClass[] = ['stable', 'incubating', 'moved', 'custom declared', 'undeclared', 'deprecated'];
+export const NAME_CLASSES: readonly NameClass[] = ['stable', 'incubating', 'moved', 'custom declared', 'undeclared', 'deprecated', 'log field'];
 
 /** One exported attribute key or metric name and its class. */
 export interface ClassifiedName {
@@ -54,7 +58,9 @@ export function classifyInventory(inventory: TelemetryInventory, registry: Regis
     const where = `${seen.sites.join('/')} of ${seen.services.join(', ')}`;
     const custom = registry.attributes.get(key);
     const semconv = semconvAttribute(catalog, key);
-    if (custom) {
+    if (!custom && !semconv && seen.sites.every((site) => site === 'log')) {
+      names.push({ kind: 'attribute', name: key, class: 'log field' });
+    } else if (custom) {
       names.push({ kind: 'attribute', name: key, class: 'custom declared' });
       for (const type of seen.types) {
         if (!typeFits(custom.type, type)) violations.push(`type: ${key} is declared ${custom.type} but arrived as ${type} (${where})`);

@@ -33,8 +33,8 @@ describe('classifyInventory', () => {
       ),
     );
     expect(result.violations).toEqual([]);
-    expect(result.counts).toEqual({ stable: 4, incubating: 1, moved: 2, 'custom declared': 2, undeclared: 0, deprecated: 0 });
-    expect(formatCounts(result.counts)).toBe('stable 4 / incubating 1 / moved 2 / custom declared 2 / undeclared 0 / deprecated 0');
+    expect(result.counts).toEqual({ stable: 4, incubating: 1, moved: 2, 'custom declared': 2, undeclared: 0, deprecated: 0, 'log field': 0 });
+    expect(formatCounts(result.counts)).toBe('stable 4 / incubating 1 / moved 2 / custom declared 2 / undeclared 0 / deprecated 0 / log field 0');
   });
 
   it.each([
@@ -48,6 +48,15 @@ describe('classifyInventory', () => {
     const result = check(inventoryOf([span(attributes)]));
     expect(result.violations).toHaveLength(1);
     expect(result.violations[0]).toMatch(expected);
+  });
+
+  it('counts the fields of log lines apart, unchecked, unless the key is also an attribute elsewhere', () => {
+    const log = (attributes: Record<string, unknown>) => ({ serviceName: 'frontend', resource, attributes });
+    const inventory = addToInventory(emptyInventory(), { spans: [span({ 'mcp.shared': 1 })], metrics: [], logs: [log({ prompt_length: 12, rpc: 'Route', 'mcp.shared': 1, 'rpc.system': 'grpc' })] });
+    const result = check(inventory);
+    expect(result.names.filter((n) => n.class === 'log field').map((n) => n.name)).toEqual(['prompt_length', 'rpc']);
+    // A conventions key or one of our keys on a log line is still checked.
+    expect(result.violations.map((v) => v.split(' (')[0]?.split(' on the ')[0])).toEqual(['undeclared: attribute mcp.shared', 'deprecated: rpc.system']);
   });
 
   it('finds keys on span events and resources too', () => {

@@ -20,7 +20,7 @@ function newTraceparent(): { traceId: string; header: string } {
 }
 
 const isGrpc = (method: string, kind: 'CLIENT' | 'SERVER') => (s: ReceivedSpan) =>
-  s.kind === kind && s.attributes['rpc.system'] === 'grpc' && s.attributes['rpc.method'] === method && String(s.attributes['rpc.service']).endsWith('ModelRouter');
+  s.kind === kind && s.attributes['rpc.system.name'] === 'grpc' && s.attributes['rpc.method'] === `mcp.model_router.v1.ModelRouter/${method}`;
 const dbSystem = (s: ReceivedSpan) => String(s.attributes['db.system.name'] ?? s.attributes['db.system'] ?? '');
 const statement = (s: ReceivedSpan) => String(s.attributes['db.query.text'] ?? s.attributes['db.statement'] ?? '');
 
@@ -78,7 +78,7 @@ describe('POST /api/route: a miss, then a hit', () => {
     expect(res.body['cached']).toBe(true);
 
     const spans = await traceSpans(traceId, (ss) => ss.some((s) => dbSystem(s) === 'postgresql' && /insert/i.test(statement(s))), 'route hit');
-    expect(spans.filter((s) => s.attributes['rpc.system'] === 'grpc'), renderTraceTree(spans)).toEqual([]);
+    expect(spans.filter((s) => s.attributes['rpc.system.name'] === 'grpc'), renderTraceTree(spans)).toEqual([]);
     const hit = await system.receiver.waitForMetric('mcp_model_cache_hits_total', {
       timeoutMs: 10_000,
       predicate: (p) => p.serviceName === 'frontend' && p.attributes['mcp.model_type'] === 'stub-small' && Number(p.value) >= 1,

@@ -115,7 +115,7 @@ describe('the web page in headless Chromium', () => {
     const fetchSpan = assertParentChild(spans, { serviceName: 'web', name: 'send prompt' }, { serviceName: 'web', kind: 'CLIENT' }).child;
     const server = assertParentChild(spans, fetchSpan, (s) => s.serviceName === 'frontend' && s.kind === 'SERVER').child;
     expect(server.attributes['http.route'], tree).toBe('/api/route');
-    const grpcClient = assertParentChild(spans, server, (s) => s.serviceName === 'frontend' && s.kind === 'CLIENT' && s.attributes['rpc.system'] === 'grpc', { direct: false }).child;
+    const grpcClient = assertParentChild(spans, server, (s) => s.serviceName === 'frontend' && s.kind === 'CLIENT' && s.attributes['rpc.system.name'] === 'grpc', { direct: false }).child;
     const grpcServer = assertParentChild(spans, grpcClient, (s) => s.serviceName === 'model-router' && s.kind === 'SERVER').child;
     assertParentChild(spans, grpcServer, { serviceName: 'model-router', name: 'model_inference' }, { direct: false });
     expect(new Set(spans.map((s) => s.serviceName)), tree).toEqual(new Set(['web', 'frontend', 'model-router']));
