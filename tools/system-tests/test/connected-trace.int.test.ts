@@ -176,7 +176,7 @@ describe('GraphQL', () => {
     const query = await postJson(`${system.frontend.url}/graphql`, { query: '{ models { name } }' }, { traceparent: header });
     expect(query.status).toBe(200);
     expect((query.body['data'] as { models: Array<{ name: string }> }).models.map((m) => m.name)).toEqual(expect.arrayContaining(['stub-small', 'stub-medium', 'stub-large']));
-    const spans = await traceSpans(traceId, (ss) => ss.some(isGrpc('ListModels', 'SERVER')), 'graphql query');
+    const spans = await traceSpans(traceId, (ss) => ss.some(isGrpc('ListModels', 'SERVER')) && ss.some((s) => s.serviceName === 'frontend' && /graphql/i.test(s.name)), 'graphql query');
     expect(spans.some((s) => s.serviceName === 'frontend' && /graphql/i.test(s.name)), renderTraceTree(spans)).toBe(true);
 
     const mutationTrace = newTraceparent();

@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startOtlpReceiver, type OtlpReceiver } from '@mcp/otlp-receiver';
 import { appFacts, serviceEntry, spawnService, type ServiceProcess } from '@mcp/test-kit';
+import { expect } from 'vitest';
+import { saveInventory } from './telemetry-inventory';
 
 export const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 export const DATABASE_URL = process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -136,6 +138,8 @@ export async function startSystem(suffix: string, options: SystemOptions = {}): 
       for (const service of services) service.kill('SIGTERM');
       await Promise.all(services.map((s) => s.waitForExit(20_000).catch(() => s.kill('SIGKILL'))));
       await new Promise<void>((resolve) => external.server.close(() => resolve()));
+      // For the live check of the whole run (telemetry-check.global.ts).
+      saveInventory(receiver, expect.getState().testPath ?? suffix);
       await receiver.close();
       rmSync(dataDir, { recursive: true, force: true });
     },
