@@ -27,6 +27,9 @@ import { KNOWN_MODEL_TYPES } from './telemetry-options.types';
 import type { McpTelemetryOptions } from './telemetry-options.types';
 import { telemetryScope } from './telemetry-scope.util';
 
+/** The value a failed call to an unconfirmed model is counted under (the bounded attributes' overflow value). */
+const OTHER_MODEL = 'other';
+
 /** Options of {@link ModelClientTracer}. */
 export interface ModelClientTracerOptions extends McpTelemetryOptions {
   /** The model server as this client reaches it, `host:port` (`server.address`, `server.port`). Default: none. */
@@ -73,6 +76,9 @@ export class ModelClientTracer {
   private readonly captureContent: boolean;
   private readonly errorType: (error: unknown) => string;
   private readonly model: BoundedAttribute;
+  private readonly knownModels: ReadonlySet<string>;
+  /** Models the server has answered for: only these (and the known ones) name a failed call's series. */
+  private readonly answeredModels = new Set<string>();
   private readonly operationDuration: Histogram;
   private readonly tokenUsage: Histogram;
 
@@ -85,7 +91,8 @@ export class ModelClientTracer {
     this.server = splitHostPort(options.serverAddress);
     this.captureContent = options.captureMessageContent ?? false;
     this.errorType = (error) => boundedErrorType(readSafely((e: unknown) => ({ type: readErrorType(e) }), error).type);
-    this.model = boundedAttribute({ maxValues, knownValues: options.knownModelTypes ?? KNOWN_MODEL_TYPES });
+    this.knownModels = new Set(options.knownModelTypes ?? KNOWN_MODEL_TYPES);
+    this.model = boundedAttribute({ maxValues, knownValues: [...this.knownModels] });
 
     this.operationDuration = meter.createHistogram(METRIC_GEN_AI_CLIENT_OPERATION_DURATION, {
       description: 'GenAI operation duration.',
@@ -106,12 +113,14 @@ export class ModelClientTracer {
    */
   traceCompletion<T>(model: string, prompt: string, fn: (span: Span) => Promise<T>, options: ModelCompletionOptions<T> = {}): Promise<T> {
     const requestModel = cappedSpanValue(model);
-    const metricAttributes: Attributes = {
+    // The metric's model is settled once the call ends: a name the server rejects must not become a
+    // series (a flood of invented names would fill the attribute's bound), see failedModel.
+    const metricAttributes = (metricModel: string): Attributes => ({
       [ATTR_GEN_AI_OPERATION_NAME]: GEN_AI_OPERATION_NAME_VALUE_TEXT_COMPLETION,
       [ATTR_GEN_AI_PROVIDER_NAME]: this.provider,
-      [ATTR_GEN_AI_REQUEST_MODEL]: this.model(model),
+      [ATTR_GEN_AI_REQUEST_MODEL]: metricModel,
       ...this.server,
-    };
+    });
     const spanAttributes: Attributes = {
       [ATTR_GEN_AI_OPERATION_NAME]: GEN_AI_OPERATION_NAME_VALUE_TEXT_COMPLETION,
       [ATTR_GEN_AI_PROVIDER_NAME]: this.provider,
@@ -127,8 +136,10 @@ export class ModelClientTracer {
         try {
           const result = await fn(span);
           const usage = readSafely(options.usage ?? routeAnswerUsage, result);
+          this.answeredModels.add(model);
+          const answered = metricAttributes(this.model(model));
           const attributes: Attributes =
-            usage.responseModel === undefined ? metricAttributes : { ...metricAttributes, [ATTR_GEN_AI_RESPONSE_MODEL]: this.model(usage.responseModel) };
+            usage.responseModel === undefined ? answered : { ...answered, [ATTR_GEN_AI_RESPONSE_MODEL]: this.model(usage.responseModel) };
           this.operationDuration.record(elapsedSeconds(), attributes);
           const input = nonNegative(usage.inputTokens);
           const output = nonNegative(usage.outputTokens);
@@ -138,7 +149,7 @@ export class ModelClientTracer {
           return result;
         } catch (error) {
           const errorType = this.errorType(error);
-          this.operationDuration.record(elapsedSeconds(), { ...metricAttributes, [ATTR_ERROR_TYPE]: errorType });
+          this.operationDuration.record(elapsedSeconds(), { ...metricAttributes(this.failedModel(model)), [ATTR_ERROR_TYPE]: errorType });
           recordSpanFailure(span, error, errorType);
           throw error;
         } finally {
@@ -146,5 +157,10 @@ export class ModelClientTracer {
         }
       },
     );
+  }
+
+  /** A failed call's model on metrics: a known or once-answered model by name, anything else `other`. */
+  private failedModel(model: string): string {
+    return this.knownModels.has(model) || this.answeredModels.has(model) ? this.model(model) : OTHER_MODEL;
   }
 }

@@ -95,6 +95,20 @@ describe('ModelClientTracer.traceCompletion', () => {
     expect(otel.spans()[0]?.attributes['error.type']).toBe(expected);
   });
 
+  it('counts a failed call to a model no server has answered for under "other", never under the invented name', async () => {
+    const failure = Object.assign(new Error('5 NOT_FOUND'), { grpcName: 'NOT_FOUND' });
+    for (let i = 0; i < 20; i += 1) await expect(client.traceCompletion(`invented-${i}`, PROMPT, () => Promise.reject(failure))).rejects.toBe(failure);
+    await expect(client.traceCompletion('stub-large', PROMPT, () => Promise.reject(failure))).rejects.toBe(failure);
+
+    const points = histogramPoints(metricNamed(await otel.collect(), 'gen_ai.client.operation.duration'));
+    expect(points.map((p) => [p.attributes['gen_ai.request.model'], p.count])).toEqual([
+      ['other', 20],
+      ['stub-large', 1],
+    ]);
+    // The span still names what was asked for (capped): spans are per request.
+    expect(otel.spans()[0]?.attributes['gen_ai.request.model']).toBe('invented-0');
+  });
+
   it('records the prompt and answer only when content capture is on', async () => {
     const capturing = new ModelClientTracer({ captureMessageContent: true });
     await capturing.traceCompletion('stub-small', PROMPT, () => Promise.resolve(ANSWER));

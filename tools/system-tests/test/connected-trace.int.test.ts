@@ -132,7 +132,11 @@ describe('POST /api/workflow/execute: one trace across all four services and the
 
     const spans = await traceSpans(
       traceId,
-      (ss) => new Set(ss.map((s) => s.serviceName)).size === 4 && ss.some((s) => s.serviceName === 'collaboration-hub' && /workflow:progress/.test(s.name)),
+      (ss) =>
+        new Set(ss.map((s) => s.serviceName)).size === 4 &&
+        ss.some((s) => s.serviceName === 'collaboration-hub' && /workflow:progress/.test(s.name)) &&
+        // The orchestrator's SERVER span ends last (after the run): wait for it too.
+        ss.some((s) => s.serviceName === 'workflow-orchestrator' && s.kind === 'SERVER'),
       'workflow across four services',
     );
     const tree = renderTraceTree(spans);
