@@ -8,6 +8,7 @@ import type { Server as HttpServer, RequestListener } from 'node:http';
 import { Server } from 'socket.io';
 import type { ServerOptions } from 'socket.io';
 import type { HubConfig } from './config';
+import { ConnectionLimits } from './handlers/connection-limits';
 import { registerSessionHandlers } from './handlers/session.handlers';
 import { errorMiddleware } from './routes/error.middleware';
 import { registerHealthRoutes } from './routes/health.routes';
@@ -18,7 +19,17 @@ import { SessionRegistry } from './services/session-registry.service';
 import type { HubServer } from './socket.types';
 
 export interface HubDependencies {
-  config: Pick<HubConfig, 'INTERNAL_API_SECRET' | 'SOCKET_CORS_ORIGINS' | 'READINESS_TIMEOUT_MS' | 'ADAPTER_REQUESTS_TIMEOUT_MS'>;
+  config: Pick<
+    HubConfig,
+    | 'INTERNAL_API_SECRET'
+    | 'SOCKET_CORS_ORIGINS'
+    | 'SOCKET_MAX_CONNECTIONS_PER_ADDRESS'
+    | 'SOCKET_MAX_EVENTS_PER_SECOND'
+    | 'SESSION_MAX_PARTICIPANTS'
+    | 'PARTICIPANTS_BROADCAST_INTERVAL_MS'
+    | 'READINESS_TIMEOUT_MS'
+    | 'ADAPTER_REQUESTS_TIMEOUT_MS'
+  >;
   logger: Logger;
   /** The process's one collaboration metrics (one BusinessMetrics). */
   metrics: CollaborationMetrics;
@@ -59,13 +70,21 @@ export function createHub(deps: HubDependencies): Hub {
     res.end();
   };
   const server = createServer((req, res) => handleRequest(req, res));
+  const limits = new ConnectionLimits({
+    allowedOrigins: config.SOCKET_CORS_ORIGINS,
+    maxConnectionsPerAddress: config.SOCKET_MAX_CONNECTIONS_PER_ADDRESS,
+    maxEventsPerSecond: config.SOCKET_MAX_EVENTS_PER_SECOND,
+    isAccepting: () => accepting,
+    logger,
+  });
   const io: HubServer = new Server(server, {
     maxHttpBufferSize: LIMITS.socketPacketBytes,
     serveClient: false,
     ...(deps.adapter ? { adapter: deps.adapter } : {}),
-    ...(config.SOCKET_CORS_ORIGINS.length > 0 ? { cors: { origin: config.SOCKET_CORS_ORIGINS } } : {}),
-    allowRequest: (_req, callback) => callback(accepting ? null : 'server shutting down', accepting),
+    cors: { origin: [...config.SOCKET_CORS_ORIGINS] },
+    allowRequest: limits.allowRequest,
   });
+  limits.track(io);
 
   const collaboration = new CollaborationService({
     io,
@@ -73,10 +92,13 @@ export function createHub(deps: HubDependencies): Hub {
     metrics: deps.metrics,
     logger,
     requestsTimeoutMs: config.ADAPTER_REQUESTS_TIMEOUT_MS,
+    maxParticipants: config.SESSION_MAX_PARTICIPANTS,
+    participantsBroadcastIntervalMs: config.PARTICIPANTS_BROADCAST_INTERVAL_MS,
   });
   registerSessionHandlers(io, {
     collaboration,
     logger,
+    limits,
     trackCleanup: (cleanup) => {
       pendingCleanups.add(cleanup);
       void cleanup.finally(() => pendingCleanups.delete(cleanup));

@@ -1,6 +1,7 @@
 import { ConfigError, DEVELOPMENT_INTERNAL_API_SECRET, parseConfig } from '@mcp/service-kit';
 import { describe, expect, it } from 'vitest';
-import { ConfigSchema } from './config';
+import { LIMITS } from '@mcp/contracts';
+import { ConfigSchema, DEV_PAGE_ORIGINS } from './config';
 import type { HubConfig } from './config';
 
 describe('config', () => {
@@ -14,7 +15,11 @@ describe('config', () => {
       ADAPTER_REQUESTS_TIMEOUT_MS: 2000,
       NODE_ENV: undefined,
       INTERNAL_API_SECRET: DEVELOPMENT_INTERNAL_API_SECRET,
-      SOCKET_CORS_ORIGINS: [],
+      SOCKET_CORS_ORIGINS: [...DEV_PAGE_ORIGINS],
+      SOCKET_MAX_CONNECTIONS_PER_ADDRESS: LIMITS.socketConnectionsPerAddress,
+      SOCKET_MAX_EVENTS_PER_SECOND: LIMITS.socketEventsPerSecond,
+      SESSION_MAX_PARTICIPANTS: LIMITS.sessionParticipants,
+      PARTICIPANTS_BROADCAST_INTERVAL_MS: 250,
       DRAIN_TIMEOUT_MS: 5000,
       READINESS_TIMEOUT_MS: 1000,
     });

@@ -68,7 +68,7 @@ describe('POST /internal/sessions/:id/events', () => {
   const auth = (): Record<string, string> => ({ 'x-internal-secret': hub.secret });
 
   it.each([
-    { name: 'empty object', body: {}, fields: ['type', 'run_id', 'workflow_type', 'status', 'completed_steps', 'total_steps', 'at'] },
+    { name: 'empty object', body: {}, fields: ['type', 'progress_id', 'workflow_type', 'status', 'completed_steps', 'total_steps', 'at'] },
     { name: 'wrong enum and types', body: progressEvent({ type: 'run.exploded', completed_steps: 'one', total_steps: 0 }), fields: ['type', 'completed_steps', 'total_steps'] },
     { name: 'bad timestamp', body: progressEvent({ at: 'yesterday' }), fields: ['at'] },
     { name: 'bad step', body: progressEvent({ step: { name: 'has spaces', type: 'teleport', index: -1 } }), fields: ['step.name', 'step.type', 'step.index'] },
@@ -127,9 +127,9 @@ describe('POST /internal/sessions/:id/events', () => {
 
     // The outsider's first event is the one for its own session.
     const own = nextEvent(outsider, 'workflow:progress');
-    expect(await (await postEvent(hub.url, other, progressEvent({ run_id: 'own-run' }), auth())).json()).toEqual({ delivered_to: 1 });
-    expect((await own)['run_id']).toBe('own-run');
-    expect(outsiderEvents.map((e) => e['run_id'])).toEqual(['own-run']);
+    expect(await (await postEvent(hub.url, other, progressEvent({ progress_id: 'own-run' }), auth())).json()).toEqual({ delivered_to: 1 });
+    expect((await own)['progress_id']).toBe('own-run');
+    expect(outsiderEvents.map((e) => e['progress_id'])).toEqual(['own-run']);
   });
 
   it('202 with delivered_to 0 for a session nobody is in', async () => {

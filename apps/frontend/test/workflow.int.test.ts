@@ -140,6 +140,7 @@ describe('POST /api/workflow/execute and GET /api/workflow/runs/:id, forwarded t
   it('GET /api/workflow/runs/:id returns the run, passes 404 through, and rejects a malformed id', async () => {
     const found = await http(`${frontend.url}/api/workflow/runs/run-42`);
     expect(found.status).toBe(200);
+    expect(found.headers.get('cache-control')).toBe('no-store');
     expect(found.json).toEqual(sampleRun('run-42'));
     expect(orchestrator.requests[0]?.url).toBe('/workflows/runs/run-42');
 

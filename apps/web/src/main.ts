@@ -4,6 +4,7 @@ import { ApiError, listModels, runWorkflow, sendPrompt } from './api';
 import { loadPageConfig } from './config';
 import type { PageConfig } from './config';
 import { SessionClient } from './session';
+import { newSessionId, sessionIdFromHash, sessionLink } from './session-link';
 import { StepsEditor } from './steps-editor';
 import { traceElement } from './trace-link';
 import { buildWorkflowBody, defaultSteps } from './workflow';
@@ -58,6 +59,7 @@ async function busy<T>(button: HTMLButtonElement, label: string, work: () => Pro
 function renderRun(config: PageConfig, run: WorkflowRun): HTMLElement {
   const box = el('div', `run run-${run.status}`);
   box.dataset['runId'] = run.run_id;
+  box.dataset['progressId'] = run.progress_id;
   box.append(
     dl([
       ['Run', run.run_id],
@@ -150,21 +152,22 @@ async function main(): Promise<void> {
       messagesList.lastElementChild?.scrollIntoView({ block: 'nearest' });
     },
     onProgress: (event: WorkflowProgressEvent, traceId) => {
-      let item = progressByRun.get(event.run_id);
+      // Keyed by the run's public progress_id: the room never learns a run's id (the capability to read it).
+      let item = progressByRun.get(event.progress_id);
       if (!item) {
         item = el('li', 'progress-run');
-        item.dataset['runId'] = event.run_id;
-        progressByRun.set(event.run_id, item);
+        item.dataset['progressId'] = event.progress_id;
+        progressByRun.set(event.progress_id, item);
         progressList.prepend(item);
       }
       const meter = el('progress', null);
       meter.max = event.total_steps;
       meter.value = event.completed_steps;
-      meter.setAttribute('aria-label', `run ${event.run_id}: ${event.completed_steps} of ${event.total_steps} steps`);
+      meter.setAttribute('aria-label', `run ${event.progress_id}: ${event.completed_steps} of ${event.total_steps} steps`);
       const stepText = event.step ? ` — ${event.type === 'step.failed' ? 'failed' : 'done'}: ${event.step.name} (${event.step.type})` : '';
       item.dataset['status'] = event.status;
       item.replaceChildren(
-        el('p', null, el('strong', null, event.workflow_type), ` ${event.run_id.slice(0, 8)} · ${event.status} · ${event.completed_steps}/${event.total_steps}${stepText}`),
+        el('p', null, el('strong', null, event.workflow_type), ` ${event.progress_id.slice(0, 8)} · ${event.status} · ${event.completed_steps}/${event.total_steps}${stepText}`),
         meter,
         traceElement(config.jaegerUrl, traceId),
       );
@@ -174,6 +177,9 @@ async function main(): Promise<void> {
       sessionStatus.dataset['connected'] = String(connected);
     },
   });
+  // Private by default: a new session per page load, unless the page was opened from a session's link.
+  $<HTMLInputElement>('session-id').value = sessionIdFromHash(location.hash) ?? newSessionId();
+  const sessionShare = $('session-share');
   const sessionUser = $<HTMLInputElement>('session-user');
   if (!sessionUser.value) sessionUser.value = `guest-${crypto.randomUUID().slice(0, 4)}`;
   const sessionNote = $('workflow-session-note');
@@ -199,6 +205,12 @@ async function main(): Promise<void> {
         sessionStatus.replaceChildren(`In session “${sessionId}” as ${userId}. `, traceElement(config.jaegerUrl, joined.traceId));
         sessionStatus.dataset['joined'] = 'true';
         setJoined(true);
+        const link = sessionLink(location.href, sessionId);
+        history.replaceState(null, '', link);
+        const anchor = $<HTMLAnchorElement>('session-link');
+        anchor.href = link;
+        anchor.textContent = link;
+        sessionShare.hidden = false;
       } catch (error) {
         sessionStatus.textContent = `Could not join: ${error instanceof Error ? error.message : String(error)}`;
         sessionStatus.dataset['joined'] = 'false';
@@ -211,6 +223,7 @@ async function main(): Promise<void> {
       participantsList.replaceChildren();
       sessionStatus.dataset['joined'] = 'false';
       setJoined(false);
+      sessionShare.hidden = true;
     });
   });
   $<HTMLFormElement>('message-form').addEventListener('submit', (event) => {

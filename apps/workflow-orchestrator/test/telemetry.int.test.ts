@@ -98,7 +98,7 @@ describe('telemetry of the compiled service', () => {
     expect(server, tree).toMatchObject({ name: 'POST /workflows/execute' });
     expect(server.attributes, tree).toMatchObject({ 'http.request.method': 'POST', 'http.route': '/workflows/execute', 'http.response.status_code': 200 });
     assertParentChild(spans, server, execution);
-    expect(execution.attributes, tree).toMatchObject({ 'mcp.workflow_id': run.run_id, 'mcp.workflow_type': workflowType, 'mcp.workflow_steps': 3, 'mcp.workflow_success': true, 'mcp.completed_steps': 3 });
+    expect(execution.attributes, tree).toMatchObject({ 'mcp.workflow_id': run.progress_id, 'mcp.workflow_type': workflowType, 'mcp.workflow_steps': 3, 'mcp.workflow_success': true, 'mcp.completed_steps': 3 });
 
     const stepSpan = (type: string) => {
       const found = steps.find((span) => span.name === `workflow_step_${type}`);
@@ -107,7 +107,7 @@ describe('telemetry of the compiled service', () => {
     };
     for (const [index, type] of ['model_inference', 'data_processing', 'external_api'].entries()) {
       assertParentChild(spans, execution, stepSpan(type));
-      expect(stepSpan(type).attributes, tree).toMatchObject({ 'mcp.step_index': index, 'mcp.step_type': type, 'mcp.step_success': true, 'mcp.workflow_id': run.run_id });
+      expect(stepSpan(type).attributes, tree).toMatchObject({ 'mcp.step_index': index, 'mcp.step_type': type, 'mcp.step_success': true, 'mcp.workflow_id': run.progress_id });
     }
     // The GenAI client span (text_completion <model>) sits between the step and the gRPC call.
     const { child: completion } = assertParentChild(spans, stepSpan('model_inference'), { kind: 'CLIENT', name: 'text_completion stub-medium' });
@@ -158,6 +158,9 @@ describe('telemetry of the compiled service', () => {
     // --- and the input text (prompt, data, model answer) is in no span, metric or log
     expect(receiver.scanFor(canary)).toEqual([]);
     expect(receiver.scanFor(canary.toUpperCase())).toEqual([]);
+    // A run id is the capability to read the run: spans, metrics and logs name runs by progress_id.
+    expect(receiver.scanFor(run.run_id)).toEqual([]);
+    expect(receiver.scanFor(failed.body.run_id)).toEqual([]);
   });
 
   it('SIGTERM drains: the run in flight finishes and is answered, its spans are exported, the process exits 0', async () => {
@@ -176,7 +179,7 @@ describe('telemetry of the compiled service', () => {
       expect(headers.get('connection')).toBe('close');
       expect(run.status).toBe('completed');
       expect(await service.waitForExit(15_000), service.describe()).toEqual({ code: 0, signal: null });
-      const [execution] = await receiver.waitForSpans({ serviceName, name: 'workflow_execution', attributes: { 'mcp.workflow_id': run.run_id } });
+      const [execution] = await receiver.waitForSpans({ serviceName, name: 'workflow_execution', attributes: { 'mcp.workflow_id': run.progress_id } });
       expect(execution?.attributes['mcp.workflow_success']).toBe(true);
     } finally {
       router.setBehaviour({});

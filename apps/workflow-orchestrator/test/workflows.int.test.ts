@@ -74,7 +74,9 @@ describe('a three-step workflow', () => {
     expect(JSON.parse(api.requests[0]?.body ?? '')).toEqual(afterTwoSteps);
 
     expect(run).toMatchObject({
-      run_id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      // 128 random bits, base64url: the capability to read the run.
+      run_id: expect.stringMatching(/^[A-Za-z0-9_-]{22}$/),
+      progress_id: expect.stringMatching(/^[0-9a-f]{16}$/),
       workflow_type: 'article',
       session_id: sessionId,
       status: 'completed',
@@ -97,16 +99,20 @@ describe('a three-step workflow', () => {
     const events = hub.events();
     expect(hub.requests.every((r) => r.path === `/internal/sessions/${sessionId}/events` && r.headers['x-internal-secret'] === 'test-secret')).toBe(true);
     expect(events.map((e) => WorkflowProgressEvent.parse(e))).toMatchObject([
-      { type: 'run.started', run_id: run.run_id, status: 'running', completed_steps: 0, total_steps: 3 },
+      { type: 'run.started', progress_id: run.progress_id, status: 'running', completed_steps: 0, total_steps: 3 },
       { type: 'step.completed', step: { name: 'draft', type: 'model_inference', index: 0 }, completed_steps: 1 },
       { type: 'step.completed', step: { name: 'shout', type: 'data_processing', index: 1 }, completed_steps: 2 },
       { type: 'step.completed', step: { name: 'publish', type: 'external_api', index: 2 }, completed_steps: 3 },
       { type: 'run.finished', status: 'completed', completed_steps: 3, total_steps: 3 },
     ]);
 
-    // Logs name runs and steps, never the data.
+    // The hub (and so the session's room) gets the public progress_id, never the run's id.
+    expect(JSON.stringify(hub.requests)).not.toContain(run.run_id);
+
+    // Logs name runs (by progress_id, not by their read capability) and steps, never the data.
     const logText = JSON.stringify(o.logs());
-    expect(logText).toContain(run.run_id);
+    expect(logText).toContain(run.progress_id);
+    expect(logText).not.toContain(run.run_id);
     expect(logText).not.toMatch(/otters|OTTERS/);
   });
 
@@ -301,7 +307,9 @@ describe('Idempotency-Key', () => {
     const first = await o.execute(body, { 'idempotency-key': key });
     const other = await o.execute({ ...body, input_data: { topic: 'something else' } }, { 'idempotency-key': key });
     expect(other.status).toBe(422);
-    expect(other.body.error).toBe(`Idempotency-Key was already used for run ${first.body.run_id} with a different request body`);
+    // Without the first run's id: guessing a key must not hand out the capability to read its run.
+    expect(other.body.error).toBe('Idempotency-Key was already used with a different request body');
+    expect(JSON.stringify(other.body)).not.toContain(first.body.run_id);
     expect(router.calls).toHaveLength(1);
   });
 
@@ -352,7 +360,7 @@ describe('model-router failures: a failed run with a clear error, in time', () =
     expect(hub.events().map((e) => WorkflowProgressEvent.parse(e))).toMatchObject([
       { type: 'run.started' },
       { type: 'step.failed', status: 'failed', step: { name: 'draft', index: 0, error: 'model-router unavailable' } },
-      { type: 'run.finished', status: 'failed', run_id: run.run_id },
+      { type: 'run.finished', status: 'failed', progress_id: run.progress_id },
     ]);
   });
 
@@ -418,7 +426,7 @@ describe('the collaboration-hub never fails or holds up a run', () => {
     expect(run).toMatchObject({ status: 'completed', output: { word_count: 3 } });
     const warnings = o.logs().filter((l) => l['msg'] === 'collaboration-hub unreachable; progress event dropped');
     expect(warnings.length).toBeGreaterThan(0);
-    expect(warnings[0]).toMatchObject({ level: 40, run_id: run.run_id, reason: 'ECONNREFUSED' });
+    expect(warnings[0]).toMatchObject({ level: 40, progress_id: run.progress_id, reason: 'ECONNREFUSED' });
   });
 
   it('hub hanging: the run completes (each event gives up after HUB_EVENT_TIMEOUT_MS)', async () => {

@@ -29,6 +29,12 @@ export const LIMITS = {
    * most the data again) and the run's own fields. What a client of the orchestrator reads at most.
    */
   workflowRunAnswerBytes: 2 * RUN_DATA_BYTES + 64 * 1024,
+  /** Socket.IO connections the hub keeps open per client address (one browser opens one per page). */
+  socketConnectionsPerAddress: 32,
+  /** Socket.IO events one connection may send per second (also its burst); beyond, acked with an error. */
+  socketEventsPerSecond: 20,
+  /** Participants of one session (connections of it on one hub instance); beyond, a join is refused. */
+  sessionParticipants: 100,
   /** Longest external_api timeout a step may ask for, in ms. */
   externalApiTimeoutMs: 30_000,
 } as const;

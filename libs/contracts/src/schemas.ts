@@ -110,7 +110,13 @@ export interface WorkflowStepRecord {
 
 /** One document of MongoDB `workflow_runs`, and the body of GET /workflows/runs/:id. */
 export interface WorkflowRun {
+  /**
+   * 128 random bits (base64url): the capability to read the run. Answered only to the caller that
+   * started it; never in progress events, spans, metrics or logs.
+   */
   run_id: string;
+  /** The run's public handle: names it in progress events, spans and logs; reads nothing. */
+  progress_id: string;
   workflow_type: string;
   status: WorkflowRunStatus;
   session_id?: string;
@@ -135,7 +141,8 @@ export const INTERNAL_SECRET_HEADER = 'x-internal-secret';
 export const WorkflowProgressEvent = z
   .object({
     type: z.enum(['run.started', 'step.completed', 'step.failed', 'run.finished']),
-    run_id: identifier,
+    /** The run's public handle (`WorkflowRun.progress_id`), never its run_id: the room sees progress, not the run. */
+    progress_id: identifier,
     workflow_type: identifier,
     status: z.enum(['running', 'completed', 'failed']),
     step: z
@@ -164,6 +171,8 @@ export const SOCKET_EVENTS = {
   sessionParticipants: 'session:participants',
   /** hub → room, relayed from the orchestrator */
   workflowProgress: 'workflow:progress',
+  /** hub → one connection, `{ reason }`, right before the hub closes it (e.g. it ignored the event rate limit) */
+  connectionClosing: 'connection:closing',
 } as const;
 
 export const SessionJoinPayload = z.object({ session_id: identifier, user_id: identifier }).strict();

@@ -71,7 +71,7 @@ describe('events', () => {
     expect(SessionJoinPayload.safeParse({ session_id: 's', user_id: 'u' }).success).toBe(true);
     expect(errorsOf(SessionJoinPayload.safeParse({ session_id: 's' }))).toEqual(['user_id: Invalid input: expected string, received undefined']);
     expect(
-      WorkflowProgressEvent.safeParse({ type: 'run.started', run_id: 'r', workflow_type: 'w', status: 'running', completed_steps: 0, total_steps: 2, at: new Date().toISOString() }).success,
+      WorkflowProgressEvent.safeParse({ type: 'run.started', progress_id: 'r', workflow_type: 'w', status: 'running', completed_steps: 0, total_steps: 2, at: new Date().toISOString() }).success,
     ).toBe(true);
   });
 });

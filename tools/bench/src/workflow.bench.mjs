@@ -21,7 +21,7 @@
 //   complete = the caller has the answer of POST /api/workflow/execute (HTTP 200, run status
 //   "completed" — the orchestrator runs the steps inside the request and answers with the finished run,
 //   after the hub took the run's progress events) AND a Socket.IO client that joined the workflow's
-//   session has received the hub's `workflow:progress` event `run.finished` for that run_id (what
+//   session has received the hub's `workflow:progress` event `run.finished` for that run's progress_id (what
 //   another participant of the session sees). The later of the two ends the measurement.
 //
 // The services run on CPU 0 (taskset), this process (the load generator and the Socket.IO watchers)
@@ -342,25 +342,25 @@ async function startSystem(variant, tag) {
 // ---- the client side ------------------------------------------------------------------------
 /**
  * Socket.IO clients, one per session, joined as a participant would join: they see every
- * `workflow:progress` event of their session. `runFinished(runId)` resolves with the arrival time
+ * `workflow:progress` event of their session. `runFinished(progressId)` resolves with the arrival time
  * (performance.now()) of the run's `run.finished` event, also when it arrived before it was asked for.
  */
 async function startWatchers(hubUrl, tag) {
   const sessions = [];
   const sockets = [];
-  const arrived = new Map(); // run_id → time, for events that came before the answer
-  const waiting = new Map(); // run_id → resolve
+  const arrived = new Map(); // progress_id → time, for events that came before the answer
+  const waiting = new Map(); // progress_id → resolve
   for (let i = 0; i < sessionCount; i++) {
     const sessionId = `${benchId}-${tag}-${i}`;
     const socket = io(hubUrl, { transports: ['websocket'], reconnection: false, forceNew: true });
     socket.on('workflow:progress', (event) => {
       if (event?.type !== 'run.finished') return;
       const at = performance.now();
-      const wake = waiting.get(event.run_id);
+      const wake = waiting.get(event.progress_id);
       if (wake) {
-        waiting.delete(event.run_id);
+        waiting.delete(event.progress_id);
         wake(at);
-      } else arrived.set(event.run_id, at);
+      } else arrived.set(event.progress_id, at);
     });
     await new Promise((res, rej) => {
       socket.once('connect', res);
@@ -526,7 +526,7 @@ async function runWorkflow(caller, watchers, n) {
     return { ok: false, t0, error: 'answer not JSON' };
   }
   if (run.status !== 'completed') return { ok: false, t0, error: `run ${run.status}` };
-  const eventAt = await watchers.runFinished(run.run_id);
+  const eventAt = await watchers.runFinished(run.progress_id);
   if (eventAt === undefined) return { ok: false, t0, error: 'no run.finished event' };
   return { ok: true, t0, answerAt, doneAt: Math.max(answerAt, eventAt) };
 }

@@ -134,7 +134,7 @@ describe('Socket.IO (collaboration-hub)', () => {
     expect((await postJson(url, { type: 'run.started' })).status).toBe(401);
     const bad = await postJson(url, { type: 'run.started' }, { 'x-internal-secret': INTERNAL_API_SECRET });
     expect(bad.status, JSON.stringify(bad.body)).toBe(400);
-    expect(JSON.stringify(bad.body)).toMatch(/run_id/);
+    expect(JSON.stringify(bad.body)).toMatch(/progress_id/);
   });
 
   it('an oversized packet closes only that connection', async () => {

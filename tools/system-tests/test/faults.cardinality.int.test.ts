@@ -62,7 +62,7 @@ it('keeps every metric instrument within its series limit under 10 000 distinct 
       status(
         await postJsonRaw(
           `${system.hub.url}/internal/sessions/flood-session-${run}-${i}/events`,
-          { type: 'run.started', run_id: `flood-run-${i}`, workflow_type: 'flood', status: 'running', completed_steps: 0, total_steps: 1, at: new Date().toISOString() },
+          { type: 'run.started', progress_id: `flood-run-${i}`, workflow_type: 'flood', status: 'running', completed_steps: 0, total_steps: 1, at: new Date().toISOString() },
           { [INTERNAL_SECRET_HEADER]: INTERNAL_API_SECRET },
         ),
       ),

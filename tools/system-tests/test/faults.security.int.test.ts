@@ -66,7 +66,7 @@ it('frontend: the rate limit answers 429 with Retry-After once the budget is spe
 });
 
 it('hub: the internal endpoint refuses a missing or wrong shared secret', async () => {
-  const event = { type: 'run.started', run_id: 'r', workflow_type: 'w', status: 'running', completed_steps: 0, total_steps: 1, at: new Date().toISOString() };
+  const event = { type: 'run.started', progress_id: 'r', workflow_type: 'w', status: 'running', completed_steps: 0, total_steps: 1, at: new Date().toISOString() };
   const none = await postJsonRaw(`${system.hub.url}/internal/sessions/sec-${run}/events`, event);
   const wrong = await postJsonRaw(`${system.hub.url}/internal/sessions/sec-${run}/events`, event, { [INTERNAL_SECRET_HEADER]: 'not-the-secret' });
   const s = (o: typeof none) => (o.ok ? o.response.status : 0);

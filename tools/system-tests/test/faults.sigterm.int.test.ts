@@ -197,7 +197,7 @@ describe('SIGTERM under load', () => {
         httpKind(
           await postJsonRaw(
             `${system.hub.url}/internal/sessions/sigterm-${run}/events`,
-            { type: 'step.completed', run_id: `run-${i}`, workflow_type: 'sigterm', status: 'running', completed_steps: 1, total_steps: 2, at: new Date().toISOString() },
+            { type: 'step.completed', progress_id: `run-${i}`, workflow_type: 'sigterm', status: 'running', completed_steps: 1, total_steps: 2, at: new Date().toISOString() },
             { traceparent, [INTERNAL_SECRET_HEADER]: INTERNAL_API_SECRET },
           ),
         ),

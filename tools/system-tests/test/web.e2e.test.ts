@@ -23,7 +23,7 @@ let system: RunningSystem;
 let browser: Browser;
 const contexts: BrowserContext[] = [];
 
-async function openPage(): Promise<Page> {
+async function openPage(url = system.frontend.url): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
   contexts.push(context);
   const page = await context.newPage();
@@ -34,7 +34,7 @@ async function openPage(): Promise<Page> {
   page.on('response', (response) => {
     if (response.status() >= 400) process.stderr.write(`[page] ${response.status()} ${response.url()}\n`);
   });
-  await page.goto(system.frontend.url, { waitUntil: 'load' });
+  await page.goto(url, { waitUntil: 'load' });
   await page.waitForSelector('body[data-ready="true"]', { timeout: 15_000 });
   await page.waitForSelector('#model[data-loaded="true"]', { timeout: 15_000 });
   return page;
@@ -123,19 +123,26 @@ describe('the web page in headless Chromium', () => {
     expect(system.receiver.spans().filter((s) => s.serviceName === 'frontend' && String(s.attributes['url.path'] ?? s.attributes['http.target'] ?? '').includes('/otlp/'))).toEqual([]);
   });
 
-  it('runs a workflow while a second browser in the same session sees its progress live', async () => {
-    const session = `web-${run}`;
+  it('runs a workflow while a second browser, joined through the session link, sees its progress live but not the run', async () => {
+    // Every page load starts in a private session of its own (128 random bits), not a shared default.
     const ada = await openPage();
-    const grace = await openPage();
-    for (const [page, name] of [
-      [ada, 'ada'],
-      [grace, 'grace'],
-    ] as const) {
-      await page.fill('#session-id', session);
+    const session = await ada.inputValue('#session-id');
+    expect(session).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    const join = async (page: Page, name: string) => {
       await page.fill('#session-user', name);
       await page.click('#join-session');
       await page.waitForSelector('#session-status[data-joined="true"]', { timeout: 15_000 });
-    }
+    };
+    await join(ada, 'ada');
+    const link = (await ada.getAttribute('#session-link', 'href')) ?? '';
+    expect(link).toBe(`${system.frontend.url}/#session=${session}`);
+    expect(ada.url()).toBe(link);
+    const stranger = await openPage();
+    expect(await stranger.inputValue('#session-id')).not.toBe(session);
+    // Grace opens ada's link: the page offers ada's session.
+    const grace = await openPage(link);
+    expect(await grace.inputValue('#session-id')).toBe(session);
+    await join(grace, 'grace');
     await expect.poll(() => ada.locator('#participants li').count(), { timeout: 15_000 }).toBe(2);
     expect(await ada.locator('#participants li').allTextContents()).toEqual(expect.arrayContaining(['ada', 'grace']));
 
@@ -160,18 +167,23 @@ describe('the web page in headless Chromium', () => {
     await ada.click('#run-workflow');
     await ada.waitForSelector('#workflow-result .run', { timeout: 30_000 });
     const runId = (await ada.getAttribute('#workflow-result .run', 'data-run-id')) ?? '';
+    const progressId = (await ada.getAttribute('#workflow-result .run', 'data-progress-id')) ?? '';
+    expect(runId).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    expect(progressId).toMatch(/^[0-9a-f]{16}$/);
     expect(await ada.locator('#workflow-result .facts').innerText()).toMatch(/Status\s+completed/);
     expect(await ada.locator('#workflow-result tbody tr').count()).toBe(3);
     const runTraceId = await traceIdOn(ada, '#workflow-result');
     expect(runTraceId).toMatch(/^[0-9a-f]{32}$/);
     await screenshot(ada, '04-workflow-run-ada');
 
-    const progress = grace.locator(`#progress li[data-run-id="${runId}"]`);
+    const progress = grace.locator(`#progress li[data-progress-id="${progressId}"]`);
     await progress.and(grace.locator('[data-status="completed"]')).waitFor({ timeout: 15_000 });
     expect(await progress.innerText()).toContain('3/3');
     expect(await progress.locator('.trace-id').textContent()).toBe(runTraceId);
     expect(await progress.locator('a.jaeger-link').getAttribute('href')).toBe(`${JAEGER}/trace/${runTraceId}`);
     await screenshot(grace, '05-workflow-progress-grace');
+    // Grace sees the progress, never the run's id (the capability to read its inputs and outputs).
+    expect(await grace.content()).not.toContain(runId);
 
     // One trace: ada's click, the frontend, the orchestrator's steps, the hub's relay, and grace's browser receiving it.
     const spans = await traceSpans(

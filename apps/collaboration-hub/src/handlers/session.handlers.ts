@@ -3,12 +3,15 @@ import type { Ack } from '@mcp/contracts';
 import { TRACE_CONTEXT_FIELD, extractHandshakeContext, handlerWithContext, injectTraceContext } from '@mcp/mcp-metrics';
 import type { Logger } from 'pino';
 import type { CollaborationService } from '../services/collaboration.service';
+import type { ConnectionLimits } from './connection-limits';
 import type { HubServer, HubSocket } from '../socket.types';
 import { socketListener, validatePayload } from './socket-event.util';
 
 export interface SessionHandlerDependencies {
   collaboration: CollaborationService;
   logger: Logger;
+  /** Bounds the events each connection may send. */
+  limits: ConnectionLimits;
   /** Keeps the promise of a disconnect cleanup, so shutdown can wait for the last broadcasts. */
   trackCleanup: (cleanup: Promise<unknown>) => void;
 }
@@ -22,6 +25,7 @@ export function registerSessionHandlers(io: HubServer, deps: SessionHandlerDepen
 
   io.on('connection', (socket: HubSocket) => {
     socket.data.sessions = [];
+    deps.limits.limitEvents(socket);
     // The client's handshake context, normalised: the parent of this connection's spans whenever an
     // event comes without its own `_otel`.
     const fallback = injectTraceContext({}, extractHandshakeContext(socket));

@@ -1,4 +1,4 @@
-import { SOCKET_EVENTS } from '@mcp/contracts';
+import { LIMITS, SOCKET_EVENTS } from '@mcp/contracts';
 import type {
   Ack,
   Participant,
@@ -11,6 +11,7 @@ import type {
 } from '@mcp/contracts';
 import { emitWithContext, hashUserId } from '@mcp/mcp-metrics';
 import type { Logger } from 'pino';
+import { context, type Context } from '@opentelemetry/api';
 import type { CollaborationMetrics } from './collaboration.metrics';
 import { participantList } from './session-registry.service';
 import type { JoinedSession, SessionRegistry } from './session-registry.service';
@@ -30,6 +31,18 @@ export interface CollaborationServiceOptions {
    * once its request is published: with Redis unreachable the publish itself waits. Default 2000.
    */
   requestsTimeoutMs?: number;
+  /** Participants of one session; a join beyond is refused. Default LIMITS.sessionParticipants. */
+  maxParticipants?: number;
+  /** At most one `session:participants` broadcast per session per this many ms. Default 250. */
+  participantsBroadcastIntervalMs?: number;
+}
+
+/** The broadcast state of one session: when its list went out last, and the one that will go next. */
+interface ParticipantsBroadcast {
+  lastAt: number;
+  /** A trailing broadcast is scheduled; it sends the list as it is then, in `context`. */
+  timer?: NodeJS.Timeout;
+  context?: Context;
 }
 
 /** A session id as logs show it: a hash, so logs can be correlated without carrying client-chosen ids. */
@@ -50,6 +63,9 @@ export class CollaborationService {
   private readonly metrics: CollaborationMetrics;
   private readonly logger: Logger;
   private readonly requestsTimeoutMs: number;
+  private readonly maxParticipants: number;
+  private readonly broadcastIntervalMs: number;
+  private readonly broadcasts = new Map<string, ParticipantsBroadcast>();
 
   constructor(options: CollaborationServiceOptions) {
     this.io = options.io;
@@ -57,9 +73,14 @@ export class CollaborationService {
     this.metrics = options.metrics;
     this.logger = options.logger;
     this.requestsTimeoutMs = options.requestsTimeoutMs ?? 2_000;
+    this.maxParticipants = options.maxParticipants ?? LIMITS.sessionParticipants;
+    this.broadcastIntervalMs = options.participantsBroadcastIntervalMs ?? 250;
   }
 
   async join(socket: HubSocket, { session_id, user_id }: SessionJoinPayload): Promise<Ack<{ participants: Participant[] }>> {
+    // Fetched first, so that every check below and the insert run with no await between them:
+    // concurrent joins cannot pass a bound together.
+    const before = await this.participants(session_id);
     const joined = sessionsOf(socket);
     const existing = joined.find((entry) => entry.session_id === session_id);
     if (existing !== undefined && existing.user_id !== user_id) {
@@ -69,9 +90,11 @@ export class CollaborationService {
       return { ok: false, error: `session_id: a connection may be in at most ${MAX_SESSIONS_PER_CONNECTION} sessions` };
     }
     if (!socket.connected) return { ok: false, error: 'connection closed' };
-    if (existing !== undefined) {
-      // Joining again is harmless: same answer, nothing changed, nothing broadcast.
-      return { ok: true, participants: await this.participants(session_id) };
+    // Joining again is harmless: same answer, nothing changed, nothing broadcast.
+    if (existing !== undefined) return { ok: true, participants: before };
+    const isNewUser = !before.some((participant) => participant.user_id === user_id);
+    if (this.registry.connectionCount(session_id) >= this.maxParticipants || (isNewUser && before.length >= this.maxParticipants)) {
+      return { ok: false, error: `session_id: the session is full (at most ${this.maxParticipants} participants)` };
     }
 
     const entry: JoinedSession = { session_id, user_id, joined_at: new Date().toISOString() };
@@ -141,7 +164,7 @@ export class CollaborationService {
       deliveredTo = this.io.of('/').adapter.rooms.get(room)?.size ?? 0;
       this.logger.warn({ err: error, session_hash: sessionHash(sessionId) }, 'other hub instances did not answer; counting this instance\'s connections only');
     }
-    this.logger.info({ session_hash: sessionHash(sessionId), event_type: event.type, run_id: event.run_id, delivered_to: deliveredTo }, 'workflow progress relayed');
+    this.logger.info({ session_hash: sessionHash(sessionId), event_type: event.type, progress_id: event.progress_id, delivered_to: deliveredTo }, 'workflow progress relayed');
     return deliveredTo;
   }
 
@@ -168,9 +191,52 @@ export class CollaborationService {
     this.broadcastParticipants(sessionId, participants);
   }
 
+  /**
+   * Tells the room its participant list, at most once per interval: the first change in an interval
+   * goes out at once (with the list the caller has), later ones coalesce into one trailing broadcast
+   * of the list as it is then, in the context of the last change. So a burst of n joins costs a few
+   * broadcasts of n entries to n members, not n of them (n² entries per join burst instead of n³).
+   */
   private broadcastParticipants(sessionId: string, participants: Participant[]): void {
+    const now = performance.now();
+    const state = this.broadcasts.get(sessionId);
+    if (state?.timer !== undefined) {
+      state.context = context.active();
+      return;
+    }
+    const wait = state === undefined ? 0 : state.lastAt + this.broadcastIntervalMs - now;
+    if (state === undefined || wait <= 0) {
+      this.broadcasts.set(sessionId, { lastAt: now });
+      this.emitParticipants(sessionId, participants);
+      return;
+    }
+    state.context = context.active();
+    state.timer = setTimeout(() => {
+      const pending = this.broadcasts.get(sessionId);
+      const parent = pending?.context ?? context.active();
+      this.broadcasts.set(sessionId, { lastAt: performance.now() });
+      void context.with(parent, async () => {
+        this.emitParticipants(sessionId, await this.participants(sessionId));
+        this.forgetIfEmpty(sessionId);
+      });
+    }, wait);
+    state.timer.unref();
+  }
+
+  private emitParticipants(sessionId: string, participants: Participant[]): void {
     const update: SessionParticipantsBroadcast = { session_id: sessionId, participants };
     emitWithContext(this.io.to(roomOf(sessionId)), SOCKET_EVENTS.sessionParticipants, update);
+    this.forgetIfEmpty(sessionId);
+  }
+
+  /** Drops the broadcast state of a session without participants here and nothing scheduled. */
+  private forgetIfEmpty(sessionId: string): void {
+    if (this.registry.connectionCount(sessionId) === 0 && this.broadcasts.get(sessionId)?.timer === undefined) this.broadcasts.delete(sessionId);
+  }
+
+  /** Sessions with broadcast state (for tests: it must not outlive its sessions). */
+  get broadcastStates(): number {
+    return this.broadcasts.size;
   }
 }
 

@@ -58,6 +58,11 @@ export class SessionRegistry {
     return participantList([...(this.sessions.get(sessionId)?.members.values() ?? [])]);
   }
 
+  /** Connections of a session on this instance (a user with two tabs counts twice). */
+  connectionCount(sessionId: string): number {
+    return this.sessions.get(sessionId)?.members.size ?? 0;
+  }
+
   /** Sessions with at least one participant on this instance. */
   get sessionCount(): number {
     return this.sessions.size;

@@ -49,6 +49,10 @@ export async function startHub(options: StartHubOptions = {}): Promise<TestHub> 
     HOST: '127.0.0.1',
     INTERNAL_API_SECRET: secret,
     LOG_LEVEL: 'debug',
+    // The bounds are tested by bounds.int.test.ts with their real values; elsewhere a test sends
+    // dozens of events in a row and expects every join's broadcast before its next event.
+    SOCKET_MAX_EVENTS_PER_SECOND: '100000',
+    PARTICIPANTS_BROADCAST_INTERVAL_MS: '1',
     ...(options.redisKey ? { REDIS_URL, REDIS_ADAPTER_KEY: options.redisKey } : {}),
     ...options.env,
   });
@@ -150,7 +154,7 @@ export function disconnected(socket: ClientSocket): Promise<string> {
 export function progressEvent(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     type: 'step.completed',
-    run_id: `run-${randomUUID()}`,
+    progress_id: randomUUID().slice(0, 16),
     workflow_type: 'summarize',
     status: 'running',
     step: { name: 'infer', type: 'model_inference', index: 0, duration_ms: 12 },

@@ -79,7 +79,8 @@ const WorkflowStepType = new GraphQLObjectType({
 const WorkflowRunType = new GraphQLObjectType({
   name: 'WorkflowRun',
   fields: {
-    runId: { type: nonNull(GraphQLID) },
+    runId: { type: nonNull(GraphQLID), description: 'The capability to read the run (128 random bits): answered to its caller only' },
+    progressId: { type: GraphQLString, description: "The run's public handle in workflow:progress events; reads nothing" },
     workflowType: { type: nonNull(GraphQLString) },
     status: { type: nonNull(GraphQLString) },
     sessionId: { type: GraphQLString },
@@ -160,6 +161,7 @@ function toStep(step: WorkflowStepRecord) {
 function toWorkflowRun(run: WorkflowRun) {
   return {
     runId: run.run_id,
+    progressId: run.progress_id ?? null,
     workflowType: run.workflow_type,
     status: run.status,
     sessionId: run.session_id ?? null,

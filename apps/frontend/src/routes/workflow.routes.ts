@@ -4,8 +4,9 @@ import type { UpstreamAnswer } from '../clients/orchestrator.client';
 import type { WorkflowService } from '../services/workflow.service';
 import { requireJson } from '../http/errors.middleware';
 
+/** A run's answer holds its inputs and outputs: never kept by a browser or proxy cache. */
 function passThrough(res: Response, answer: UpstreamAnswer): void {
-  res.status(answer.status).set(answer.headers).type(answer.contentType).send(answer.body);
+  res.status(answer.status).set(answer.headers).set('cache-control', 'no-store').type(answer.contentType).send(answer.body);
 }
 
 /** `POST /api/workflow/execute` and `GET /api/workflow/runs/:id`, forwarded to the orchestrator. */

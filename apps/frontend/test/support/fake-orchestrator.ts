@@ -33,6 +33,7 @@ export function sampleRun(runId: string, extra: Partial<WorkflowRun> = {}): Work
   const now = new Date(0).toISOString();
   return {
     run_id: runId,
+    progress_id: `progress-of-${runId}`,
     workflow_type: 'summarise',
     status: 'completed',
     steps: [{ name: 'upper', type: 'data_processing', index: 0, status: 'completed', duration_ms: 1, output: { text: 'HELLO' } }],

@@ -93,13 +93,13 @@ export class ProgressNotifier {
       await response.arrayBuffer().catch(() => undefined);
       if (!response.ok) {
         this.counter.add(1, { ...outcome, 'mcp.delivery': 'failed' });
-        this.options.logger.warn({ run_id: event.run_id, event: event.type, status: response.status }, 'collaboration-hub rejected a progress event');
+        this.options.logger.warn({ progress_id: event.progress_id, event: event.type, status: response.status }, 'collaboration-hub rejected a progress event');
         return;
       }
       this.counter.add(1, { ...outcome, 'mcp.delivery': 'delivered' });
     } catch (error) {
       this.counter.add(1, { ...outcome, 'mcp.delivery': 'failed' });
-      this.options.logger.warn({ run_id: event.run_id, event: event.type, reason: reasonOf(error) }, 'collaboration-hub unreachable; progress event dropped');
+      this.options.logger.warn({ progress_id: event.progress_id, event: event.type, reason: reasonOf(error) }, 'collaboration-hub unreachable; progress event dropped');
     }
   }
 }

@@ -65,8 +65,9 @@ export interface RunStore {
 /** Thrown by stores for an update of a run they do not hold. */
 export class RunNotFoundError extends Error {
   readonly code = 'RUN_NOT_FOUND';
-  constructor(runId: string) {
-    super(`run ${runId} is not in the run store`);
+  constructor(readonly runId: string) {
+    // Not the id itself: this message is logged, and a run id is the capability to read the run.
+    super('the run is not in the run store (dropped while it ran?)');
     this.name = 'RunNotFoundError';
   }
 }

@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LIMITS, type WorkflowExecuteBody, type WorkflowProgressEvent, type WorkflowRun, type WorkflowStep, type WorkflowStepRecord } from '@mcp/contracts';
 import type { WorkflowTracer } from '@mcp/mcp-metrics';
@@ -21,8 +21,9 @@ export class RunStoreUnavailableError extends Error {
 /** An Idempotency-Key reused with a different request body. */
 export class IdempotencyConflictError extends Error {
   readonly code = 'IDEMPOTENCY_CONFLICT';
-  constructor(readonly runId: string) {
-    super(`Idempotency-Key was already used for run ${runId} with a different request body`);
+  constructor() {
+    // Without the run's id: whoever guesses a key must not learn the capability to read its run.
+    super('Idempotency-Key was already used with a different request body');
     this.name = 'IdempotencyConflictError';
   }
 }
@@ -61,6 +62,10 @@ const REPLAY_POLL_MS = 100;
 const MAX_ERROR_CHARS = 1024;
 
 const now = (): string => new Date().toISOString();
+/** A run's read capability: 128 random bits, unguessable, so knowing it is the permission to read. */
+const newRunId = (): string => randomBytes(16).toString('base64url');
+/** A run's public handle for progress events and telemetry: unique enough to tell runs apart, grants nothing. */
+const newProgressId = (): string => randomBytes(8).toString('hex');
 const elapsedMs = (since: number): number => Math.round((performance.now() - since) * 1000) / 1000;
 
 /** JSON with object keys sorted, so one request body always hashes the same whatever its key order. */
@@ -138,7 +143,8 @@ export class WorkflowService {
     const timestamp = now();
     const traceId = currentTraceId();
     const run: WorkflowRun = {
-      run_id: randomUUID(),
+      run_id: newRunId(),
+      progress_id: newProgressId(),
       workflow_type: body.workflow_type,
       status: 'running',
       ...(body.session_id === undefined ? {} : { session_id: body.session_id }),
@@ -157,8 +163,8 @@ export class WorkflowService {
       throw this.storeFailure('create', error);
     }
     if (!created.created) {
-      if (claim && created.requestHash !== claim.requestHash) throw new IdempotencyConflictError(created.run.run_id);
-      this.options.logger.info({ run_id: created.run.run_id, status: created.run.status }, 'idempotent replay');
+      if (claim && created.requestHash !== claim.requestHash) throw new IdempotencyConflictError();
+      this.options.logger.info({ progress_id: created.run.progress_id, status: created.run.status }, 'idempotent replay');
       return { run: withOutput(await this.whenFinished(created.run)), replayed: true };
     }
 
@@ -176,7 +182,7 @@ export class WorkflowService {
     const progress = this.options.progress.forRun(body.session_id);
     const event = (type: WorkflowProgressEvent['type'], extra: Partial<WorkflowProgressEvent> = {}): WorkflowProgressEvent => ({
       type,
-      run_id: run.run_id,
+      progress_id: run.progress_id,
       workflow_type: run.workflow_type,
       status: run.status,
       completed_steps: run.completed_steps,
@@ -187,7 +193,7 @@ export class WorkflowService {
     const context: StepContext = body.user_id === undefined ? {} : { userId: body.user_id };
 
     try {
-      return await tracer.traceWorkflowExecution(run.run_id, run.workflow_type, body.steps.length, async () => {
+      return await tracer.traceWorkflowExecution(run.progress_id, run.workflow_type, body.steps.length, async () => {
         const started = performance.now();
         progress.send(event('run.started'));
         let data: WorkflowData = { ...body.input_data };
@@ -198,7 +204,7 @@ export class WorkflowService {
           const stepStarted = performance.now();
           let record: WorkflowStepRecord;
           try {
-            const output = await tracer.traceWorkflowStep(run.run_id, { name: step.name, type: step.type, index }, async () => {
+            const output = await tracer.traceWorkflowStep(run.progress_id, { name: step.name, type: step.type, index }, async () => {
               const produced = await this.executeStep(step, data, context);
               dataBytes += checkedOutputBytes(produced, dataBytes);
               return produced;
@@ -208,11 +214,11 @@ export class WorkflowService {
             run.completed_steps += 1;
           } catch (error) {
             failure = asStepError(error);
-            if (failure.code === 'INTERNAL') logger.error({ err: error, run_id: run.run_id, step_index: index }, 'step failed unexpectedly');
+            if (failure.code === 'INTERNAL') logger.error({ err: error, progress_id: run.progress_id, step_index: index }, 'step failed unexpectedly');
             record = { name: step.name, type: step.type, index, status: 'failed', duration_ms: elapsedMs(stepStarted), error: failure.message.slice(0, MAX_ERROR_CHARS) };
             run.status = 'failed';
             run.error = `step "${step.name}" (${step.type}) failed: ${failure.message}`.slice(0, MAX_ERROR_CHARS);
-            logger.warn({ run_id: run.run_id, step_index: index, step_type: step.type, error_code: failure.code, error: record.error }, 'workflow step failed');
+            logger.warn({ progress_id: run.progress_id, step_index: index, step_type: step.type, error_code: failure.code, error: record.error }, 'workflow step failed');
           }
           run.steps[index] = record;
           run.updated_at = now();
@@ -236,7 +242,7 @@ export class WorkflowService {
         await this.storeWrite('finish', () => this.options.store.finish(run.run_id, completion));
         progress.send(event('run.finished'));
         logger.info(
-          { run_id: run.run_id, workflow_type: run.workflow_type, status: run.status, completed_steps: run.completed_steps, total_steps: run.steps.length, total_duration_ms: run.total_duration_ms },
+          { progress_id: run.progress_id, workflow_type: run.workflow_type, status: run.status, completed_steps: run.completed_steps, total_steps: run.steps.length, total_duration_ms: run.total_duration_ms },
           'workflow run finished',
         );
         if (failure) throw new WorkflowRunFailed(run, failure.code);

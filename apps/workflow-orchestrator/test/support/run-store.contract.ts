@@ -8,6 +8,7 @@ export function newRun(overrides: Partial<WorkflowRun> = {}): WorkflowRun {
   const at = new Date().toISOString();
   return {
     run_id: randomUUID(),
+    progress_id: randomUUID().slice(0, 16),
     workflow_type: 'contract',
     status: 'running',
     steps: [

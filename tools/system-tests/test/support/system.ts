@@ -81,11 +81,14 @@ export async function startSystem(suffix: string, options: SystemOptions = {}): 
   // As deployed: each with its own telemetry settings (deploy/apps.json; the hub without the socket.io instrumentation).
   const own = (app: string) => appFacts(app).telemetryEnv;
   const modelRouter = await spawnService(serviceEntry('model-router'), { ...common, serviceName: 'model-router', readyTimeoutMs: 30_000, env: { ...common.env, ...own('model-router'), ...per.modelRouter } });
+  // The frontend's port is chosen now: the hub admits browser connections only from the page's
+  // origin (SOCKET_CORS_ORIGINS), and the page is served by the frontend, started last.
+  const frontendPort = await freePort();
   const hub = await spawnService(serviceEntry('collaboration-hub'), {
     ...common,
     serviceName: 'collaboration-hub',
     readyTimeoutMs: 30_000,
-    env: { ...common.env, ...own('collaboration-hub'), ...per.hub },
+    env: { ...common.env, ...own('collaboration-hub'), SOCKET_CORS_ORIGINS: `http://127.0.0.1:${frontendPort}`, ...per.hub },
   });
   const orchestrator = await spawnService(serviceEntry('workflow-orchestrator'), {
     ...common,
@@ -112,6 +115,7 @@ export async function startSystem(suffix: string, options: SystemOptions = {}): 
       env: {
         ...common.env,
         ...own('frontend'),
+        PORT: String(frontendPort),
         MODEL_ROUTER_ADDRESS: `127.0.0.1:${modelRouter.port}`,
         WORKFLOW_ORCHESTRATOR_URL: orchestrator.url,
         // Where the web page's Socket.IO client finds the hub (GET /config.json).
@@ -145,6 +149,19 @@ export async function startSystem(suffix: string, options: SystemOptions = {}): 
     },
   };
   return system;
+}
+
+/** A port free right now (listened on and closed), for a service whose address must be known before it starts. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
 }
 
 export async function postJson(url: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: Record<string, unknown>; headers: Headers }> {
