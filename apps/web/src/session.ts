@@ -13,6 +13,7 @@ const EVENTS = {
   sessionMessage: 'session:message',
   sessionParticipants: 'session:participants',
   workflowProgress: 'workflow:progress',
+  connectionClosing: 'connection:closing',
 } as const satisfies typeof SOCKET_EVENTS;
 
 const ACK_TIMEOUT_MS = 5_000;
@@ -105,6 +106,8 @@ export class SessionClient {
     });
     socket.on('disconnect', (reason) => this.handlers.onStatus(`Disconnected (${reason}); reconnecting…`, false));
     socket.on('connect_error', (error) => this.handlers.onStatus(`Cannot reach the hub: ${error.message}`, false));
+    // The hub says why before it closes a connection (e.g. too many events).
+    socket.on(EVENTS.connectionClosing, (payload: { reason?: unknown }) => this.handlers.onStatus(`The hub closed the connection: ${String(payload?.reason ?? 'no reason given')}`, false));
     this.consume<SessionParticipantsBroadcast>(socket, EVENTS.sessionParticipants, (payload) => {
       if (payload.session_id === this.joined?.session_id) this.handlers.onParticipants(payload.participants);
     });

@@ -58,7 +58,7 @@ export const ATTR_MCP_TOKENS_USED = 'mcp.tokens_used' as const;
 export const ATTR_MCP_PROCESSING_TIME_MS = 'mcp.processing_time_ms' as const;
 /** Whether an answer came from the cache (span only). */
 export const ATTR_MCP_CACHE_HIT = 'mcp.cache_hit' as const;
-/** Id of a workflow run: one of our own ids, so fine on spans, NEVER on metrics (one series per run). */
+/** A workflow run's public progress_id (never its run_id, the capability to read it): fine on spans, NEVER on metrics (one series per run). */
 export const ATTR_MCP_WORKFLOW_ID = 'mcp.workflow_id' as const;
 /** Kind of workflow. Bounded on metrics. */
 export const ATTR_MCP_WORKFLOW_TYPE = 'mcp.workflow_type' as const;
