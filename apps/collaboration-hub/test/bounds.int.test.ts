@@ -151,6 +151,18 @@ describe('participants per session', () => {
   });
 });
 
+describe('participants per session, joining at once', () => {
+  it('lets exactly SESSION_MAX_PARTICIPANTS of many concurrent joins in', async () => {
+    const max = 5;
+    const hub = await hubWith({ SESSION_MAX_PARTICIPANTS: String(max) });
+    const session = `rush-${randomUUID()}`;
+    const sockets = await Promise.all(Array.from({ length: 12 }, () => connectClient(hub.url)));
+    const acks = await Promise.all(sockets.map((socket, i) => request<{ ok: boolean }>(socket, 'session:join', { session_id: session, user_id: `rusher-${i}` })));
+    expect(acks.filter((ack) => ack.ok)).toHaveLength(max);
+    figure(`participants: 12 concurrent joins, bound ${max} → ${acks.filter((ack) => ack.ok).length} in`);
+  });
+});
+
 describe('participant broadcasts', () => {
   /** n clients join one session one after another; what every member received in session:participants. */
   async function joinBurst(intervalMs: number, n: number): Promise<{ messages: number; entries: number; finalLists: number[] }> {
