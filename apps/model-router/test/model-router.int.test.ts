@@ -115,13 +115,18 @@ describe('ModelRouter over gRPC (in-process server, real grpc-js client)', () =>
     // The model would take 10 s; the calls end long before, and the server logs the cancelled
     // inference well within that, which shows it stopped waiting rather than finishing later.
     const slow = { MODEL_EXTRA_LATENCY_MS: '10000' };
+    // The client's deadline is exact; the server's starts when it reads the call's headers, later.
+    // When the client's cancellation arrives before the server's own timer fires (a busy event
+    // loop delays the headers), the server can only see a cancelled call: either status is its
+    // honest outcome. What the test pins is that the inference stopped and nothing was answered.
+    const SERVER_SIDE_DEADLINE = expect.stringMatching(/^(DEADLINE_EXCEEDED|CANCELLED)$/);
 
     it('Route with a deadline shorter than the latency: DEADLINE_EXCEEDED', async () => {
       const { client, waitForLog, logs } = await startRouter(slow);
       const error = await grpcError(client.route({ model_type: 'stub-small', prompt: 'too slow' }, 200));
       expect(error.code).toBe(GrpcStatus.DEADLINE_EXCEEDED);
       const line = await waitForLog((l) => l['rpc'] === 'Route' && l['msg'] !== 'rpc started', 5_000);
-      expect(line).toMatchObject({ grpc_status: 'DEADLINE_EXCEEDED', model_type: 'stub-small', prompt_length: 8 });
+      expect(line).toMatchObject({ grpc_status: SERVER_SIDE_DEADLINE, model_type: 'stub-small', prompt_length: 8 });
       expect(logs.filter((l) => l['grpc_status'] === 'OK')).toEqual([]);
     });
 
@@ -135,7 +140,7 @@ describe('ModelRouter over gRPC (in-process server, real grpc-js client)', () =>
       );
       expect(error.code).toBe(GrpcStatus.DEADLINE_EXCEEDED);
       expect(chunks).toEqual([]);
-      expect(await waitForLog((l) => l['rpc'] === 'StreamRoute' && l['msg'] !== 'rpc started', 5_000)).toMatchObject({ grpc_status: 'DEADLINE_EXCEEDED' });
+      expect(await waitForLog((l) => l['rpc'] === 'StreamRoute' && l['msg'] !== 'rpc started', 5_000)).toMatchObject({ grpc_status: SERVER_SIDE_DEADLINE });
     });
 
     it('a call the client cancels: CANCELLED on both ends', async () => {
