@@ -1,9 +1,8 @@
 import { LIMITS } from '@mcp/contracts';
-import type { DependencyCheck } from '@mcp/service-kit';
+import { createHttpServer, httpServerTimeouts, type DependencyCheck, type httpServerTimeoutsEnv } from '@mcp/service-kit';
 import type { Logger } from 'pino';
 import Router from '@koa/router';
 import Koa from 'koa';
-import { createServer } from 'node:http';
 import type { Server as HttpServer, RequestListener } from 'node:http';
 import { Server } from 'socket.io';
 import type { ServerOptions } from 'socket.io';
@@ -29,6 +28,7 @@ export interface HubDependencies {
     | 'PARTICIPANTS_BROADCAST_INTERVAL_MS'
     | 'READINESS_TIMEOUT_MS'
     | 'ADAPTER_REQUESTS_TIMEOUT_MS'
+    | keyof typeof httpServerTimeoutsEnv
   >;
   logger: Logger;
   /** The process's one collaboration metrics (one BusinessMetrics). */
@@ -69,7 +69,7 @@ export function createHub(deps: HubDependencies): Hub {
     res.statusCode = 503;
     res.end();
   };
-  const server = createServer((req, res) => handleRequest(req, res));
+  const server = createHttpServer((req, res) => handleRequest(req, res), httpServerTimeouts(config));
   const limits = new ConnectionLimits({
     allowedOrigins: config.SOCKET_CORS_ORIGINS,
     maxConnectionsPerAddress: config.SOCKET_MAX_CONNECTIONS_PER_ADDRESS,

@@ -1,5 +1,5 @@
 import { LIMITS } from '@mcp/contracts';
-import { DEVELOPMENT_INTERNAL_API_SECRET, env, productionSecrets } from '@mcp/service-kit';
+import { DEVELOPMENT_INTERNAL_API_SECRET, env, httpServerTimeoutsEnv, productionSecrets } from '@mcp/service-kit';
 import { z } from 'zod';
 
 /** Where the page is served in development: the frontend (3000) and Vite's dev server (5173), by name and by address. */
@@ -40,6 +40,8 @@ export const ConfigSchema = z.object({
   DRAIN_TIMEOUT_MS: env.positiveInt(5_000),
   /** Bound of each /ready dependency check. */
   READINESS_TIMEOUT_MS: env.positiveInt(1_000),
+  /** HTTP_HEADERS_TIMEOUT_MS, HTTP_REQUEST_TIMEOUT_MS, HTTP_KEEP_ALIVE_TIMEOUT_MS, HTTP_TIMEOUTS_CHECK_INTERVAL_MS (service-kit). */
+  ...httpServerTimeoutsEnv,
 }).superRefine(productionSecrets('INTERNAL_API_SECRET'));
 
 export type HubConfig = z.infer<typeof ConfigSchema>;

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { env, productionSecrets } from '@mcp/service-kit';
+import { env, httpServerTimeouts, httpServerTimeoutsEnv, productionSecrets } from '@mcp/service-kit';
 import { z } from 'zod';
 
 /** A SQL identifier we interpolate (tables cannot be bind parameters): optionally schema-qualified, lower case. */
@@ -49,6 +49,8 @@ export const FrontendConfigSchema = z
     USER_HASH_KEY: env.string(),
     /** `true`: prompt and answer text on the GenAI client spans; default off. */
     OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: env.otelFlag(),
+    // HTTP_HEADERS_TIMEOUT_MS, HTTP_REQUEST_TIMEOUT_MS, HTTP_KEEP_ALIVE_TIMEOUT_MS, HTTP_TIMEOUTS_CHECK_INTERVAL_MS (service-kit).
+    ...httpServerTimeoutsEnv,
     GRAPHQL_MAX_DEPTH: env.positiveInt(6),
     GRAPHQL_MAX_FIELDS: env.positiveInt(200),
     // The web page (apps/web) and its OTLP proxy: see src/routes/web.routes.ts and otlp-proxy.routes.ts.
@@ -89,6 +91,7 @@ export const FrontendConfigSchema = z
     ledgerRetryMs: e.LEDGER_RETRY_MS,
     ledgerMaxRetryMs: e.LEDGER_MAX_RETRY_MS,
     readyTimeoutMs: e.READY_TIMEOUT_MS,
+    httpTimeouts: httpServerTimeouts(e),
     drainTimeoutMs: e.DRAIN_TIMEOUT_MS,
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     corsOrigins: e.CORS_ORIGINS,

@@ -1,6 +1,5 @@
-import { createServer } from 'node:http';
 import { isShuttingDown, onShutdown } from '@mcp/otel-bootstrap';
-import { httpListener, loadConfigOrExit, runService } from '@mcp/service-kit';
+import { createHttpServer, httpListener, loadConfigOrExit, runService } from '@mcp/service-kit';
 import { buildApp } from './app';
 import { FrontendConfigSchema } from './config';
 import { createRuntime } from './dependencies';
@@ -17,7 +16,7 @@ void runService(
       await runtime.start();
       const { listener } = buildApp({ ...runtime, isDraining: isShuttingDown });
       return {
-        listener: httpListener(createServer(listener)),
+        listener: httpListener(createHttpServer(listener, config.httpTimeouts)),
         closeAfterDrain: {
           'model-router client': () => runtime.modelRouter.close(),
           cache: () => runtime.cache.close(),

@@ -10,10 +10,12 @@ import { InferenceService } from './services/inference.service.js';
 import { createModelRegistry } from './services/model-registry.js';
 import type { ModelRegistry } from './services/model-registry.js';
 
+type GrpcConnectionConfig = Pick<ModelRouterConfig, 'GRPC_MAX_CONNECTION_IDLE_MS' | 'GRPC_KEEPALIVE_TIME_MS' | 'GRPC_KEEPALIVE_TIMEOUT_MS' | 'GRPC_MAX_RECEIVE_MESSAGE_BYTES' | 'GRPC_MAX_CONCURRENT_STREAMS'>;
+
 export interface ModelRouterAppDeps {
   config: Pick<
     ModelRouterConfig,
-    'MODEL_LATENCY_SCALE' | 'MODEL_EXTRA_LATENCY_MS' | 'MODEL_FAILURE_RATE' | 'MODEL_FAILURE_SEED' | 'OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT'
+    'MODEL_LATENCY_SCALE' | 'MODEL_EXTRA_LATENCY_MS' | 'MODEL_FAILURE_RATE' | 'MODEL_FAILURE_SEED' | 'OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT' | keyof GrpcConnectionConfig
   >;
   logger: Logger;
 }
@@ -47,7 +49,7 @@ export function buildApp(deps: ModelRouterAppDeps): ModelRouterApp {
   const { ModelRouter, Health } = loadModelRouterProto();
 
   // rpc.server.call.duration of every call (the gRPC instrumentation only makes spans).
-  const server = new grpc.Server({ interceptors: [rpcServerMetricsInterceptor()] });
+  const server = new grpc.Server({ ...grpcServerOptions(config), interceptors: [rpcServerMetricsInterceptor()] });
   server.addService(
     ModelRouter.service,
     modelRouterHandlers({ inference, logger, tracer: new ModelRouterTracer({ captureMessageContent: config.OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT }), business: new BusinessMetrics() }),
@@ -69,5 +71,16 @@ export function buildApp(deps: ModelRouterAppDeps): ModelRouterApp {
       })();
       return stopping;
     },
+  };
+}
+
+/** The server's connection bounds, from config (grpc-js's own defaults: no idle limit, no server ping, 4 MiB messages, unlimited streams). */
+export function grpcServerOptions(config: GrpcConnectionConfig): grpc.ServerOptions {
+  return {
+    'grpc.max_connection_idle_ms': config.GRPC_MAX_CONNECTION_IDLE_MS,
+    'grpc.keepalive_time_ms': config.GRPC_KEEPALIVE_TIME_MS,
+    'grpc.keepalive_timeout_ms': config.GRPC_KEEPALIVE_TIMEOUT_MS,
+    'grpc.max_receive_message_length': config.GRPC_MAX_RECEIVE_MESSAGE_BYTES,
+    'grpc.max_concurrent_streams': config.GRPC_MAX_CONCURRENT_STREAMS,
   };
 }

@@ -44,6 +44,18 @@ export const ConfigSchema = z.object({
   MODEL_FAILURE_SEED: nonNegativeInt(1, 2 ** 32 - 1),
   /** How long shutdown waits for in-flight calls (tryShutdown) before cancelling them (forceShutdown). */
   GRPC_DRAIN_TIMEOUT_MS: env.positiveInt(5_000),
+  // Connection bounds, set deliberately (grpc-js would keep an idle or silent connection forever and
+  // never ping): see grpcServerOptions in app.ts.
+  /** A connection with no call for this long is closed (GOAWAY), including one that never sent anything. */
+  GRPC_MAX_CONNECTION_IDLE_MS: env.positiveInt(300_000),
+  /** The server pings a client after this much silence on a connection… */
+  GRPC_KEEPALIVE_TIME_MS: env.positiveInt(60_000),
+  /** …and closes the connection if the ping is not answered within this. */
+  GRPC_KEEPALIVE_TIMEOUT_MS: env.positiveInt(20_000),
+  /** Largest request message; a Route request is a prompt of at most a few hundred KiB. */
+  GRPC_MAX_RECEIVE_MESSAGE_BYTES: env.positiveInt(1024 * 1024),
+  /** Concurrent calls per connection. */
+  GRPC_MAX_CONCURRENT_STREAMS: env.positiveInt(100),
 });
 
 export type ModelRouterConfig = z.infer<typeof ConfigSchema>;

@@ -1,6 +1,6 @@
 import { LIMITS, grpcStatusName, type ModelRouterCaller } from '@mcp/contracts';
 import { ModelClientTracer, WorkflowTracer } from '@mcp/mcp-metrics';
-import { currentTraceId, HttpError, jsonNestingError } from '@mcp/service-kit';
+import { currentTraceId, HttpError, httpServerOptions, httpServerTimeouts, jsonNestingError } from '@mcp/service-kit';
 import type { Logger } from 'pino';
 import Fastify, { LogController, type FastifyError, type FastifyInstance } from 'fastify';
 import type { Config } from './config';
@@ -68,7 +68,12 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     progressWaitMs: config.HUB_EVENT_TIMEOUT_MS,
   });
 
+  // The server's bounds on slow clients (service-kit); Fastify sets keep-alive and request timeouts itself, after creating the server.
+  const timeouts = httpServerTimeouts(config);
   const app = Fastify({
+    http: httpServerOptions(timeouts),
+    keepAliveTimeout: timeouts.keepAliveTimeoutMs,
+    requestTimeout: timeouts.requestTimeoutMs,
     loggerInstance: logger,
     // One line per request from the onResponse hook below instead of two from Fastify.
     logController: new LogController({ disableRequestLogging: true }),

@@ -1,4 +1,4 @@
-import { DEVELOPMENT_INTERNAL_API_SECRET, env, productionSecrets } from '@mcp/service-kit';
+import { DEVELOPMENT_INTERNAL_API_SECRET, env, httpServerTimeoutsEnv, productionSecrets } from '@mcp/service-kit';
 import { z } from 'zod';
 import { parseAllowlistEntry, type AllowlistEntry } from './services/allowlist';
 import { MEMORY_RUN_STORE_DEFAULTS } from './services/memory-run-store';
@@ -54,6 +54,8 @@ export const ConfigSchema = z.object({
   READY_TIMEOUT_MS: env.positiveInt(1_000),
   /** How long shutdown lets in-flight requests finish before closing their connections. */
   DRAIN_TIMEOUT_MS: env.positiveInt(5_000),
+  /** HTTP_HEADERS_TIMEOUT_MS, HTTP_REQUEST_TIMEOUT_MS, HTTP_KEEP_ALIVE_TIMEOUT_MS, HTTP_TIMEOUTS_CHECK_INTERVAL_MS (service-kit). */
+  ...httpServerTimeoutsEnv,
 }).superRefine(productionSecrets('INTERNAL_API_SECRET'));
 export type Config = z.infer<typeof ConfigSchema>;
 

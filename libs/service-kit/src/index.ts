@@ -8,6 +8,8 @@ export type { ServerOwningApp } from './http-server.util';
 export { runService } from './service-main.util';
 export { boundUnreadBodies, hasBody, jsonNestingError, readJsonBody } from './request-body.util';
 export type { JsonBodyResult } from './request-body.util';
+export { createHttpServer, httpServerOptions, httpServerTimeouts, httpServerTimeoutsEnv } from './server-timeouts.util';
+export type { HttpServerTimeouts } from './server-timeouts.util';
 export type { BuiltService, Listener, ProcessSettings, RegisterShutdownStep, ServiceMain } from './service-main.util';
 export { HttpError, httpStatusOfGrpc, currentTraceId } from './errors';
 export { readBodyCapped } from './body.util';
