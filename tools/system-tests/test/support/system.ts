@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startOtlpReceiver, type OtlpReceiver } from '@mcp/otlp-receiver';
+import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '@mcp/otlp-receiver';
 import { appFacts, serviceEntry, spawnService, type ServiceProcess } from '@mcp/test-kit';
 import { expect } from 'vitest';
 import { saveInventory } from './telemetry-inventory';
@@ -52,6 +52,8 @@ export interface SystemOptions {
   endpoint?: string;
   /** Extra environment for every service, applied after the defaults (`undefined` removes a variable). */
   env?: Env;
+  /** Spans to leave out of the run's live telemetry check (telemetry-check.global.ts): ones a test forged on purpose. */
+  notInInventory?: (span: ReceivedSpan) => boolean;
   /** Extra environment per service, applied last. */
   serviceEnv?: Partial<Record<'modelRouter' | 'hub' | 'orchestrator' | 'frontend', Env>>;
 }
@@ -143,7 +145,7 @@ export async function startSystem(suffix: string, options: SystemOptions = {}): 
       await Promise.all(services.map((s) => s.waitForExit(20_000).catch(() => s.kill('SIGKILL'))));
       await new Promise<void>((resolve) => external.server.close(() => resolve()));
       // For the live check of the whole run (telemetry-check.global.ts).
-      saveInventory(receiver, expect.getState().testPath ?? suffix);
+      saveInventory(receiver, expect.getState().testPath ?? suffix, (span) => !options.notInInventory?.(span));
       await receiver.close();
       rmSync(dataDir, { recursive: true, force: true });
     },

@@ -1,6 +1,6 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import type { OtlpReceiver } from '@mcp/otlp-receiver';
+import type { OtlpReceiver, ReceivedSpan } from '@mcp/otlp-receiver';
 import { addToInventory, emptyInventory, mergeInventory, type TelemetryInventory } from '@mcp/telemetry-registry';
 
 /**
@@ -9,9 +9,12 @@ import { addToInventory, emptyInventory, mergeInventory, type TelemetryInventory
  */
 export const INVENTORY_DIR = join(__dirname, '..', '..', 'test-results', 'telemetry-inventory');
 
-/** Writes what `receiver` got (names, types, units, a few values; no record) as one inventory file. */
-export function saveInventory(receiver: OtlpReceiver, testFile: string): TelemetryInventory {
-  const inventory = addToInventory(emptyInventory(), { spans: receiver.spans(), metrics: receiver.metrics(), logs: receiver.logs() }, basename(testFile));
+/**
+ * Writes what `receiver` got (names, types, units, a few values; no record) as one inventory file;
+ * spans `keepSpan` rejects (a test's own forged input) are left out.
+ */
+export function saveInventory(receiver: OtlpReceiver, testFile: string, keepSpan: (span: ReceivedSpan) => boolean = () => true): TelemetryInventory {
+  const inventory = addToInventory(emptyInventory(), { spans: receiver.spans().filter(keepSpan), metrics: receiver.metrics(), logs: receiver.logs() }, basename(testFile));
   mkdirSync(INVENTORY_DIR, { recursive: true });
   writeFileSync(join(INVENTORY_DIR, `${basename(testFile)}-${process.pid}-${Date.now()}.json`), JSON.stringify(inventory));
   return inventory;
