@@ -41,6 +41,7 @@ describe('NetworkPolicies', () => {
         'workflow-orchestrator -> otel-collector:4318',
         'model-router -> otel-collector:4318',
         'collaboration-hub -> otel-collector:4318',
+        'frontend -> otel-collector:4319', // OTLP_PROXY_TARGET_URL: the page's spans, untrusted pipeline
         'otel-collector -> jaeger:4317',
         'frontend -> redis:6379',
         'collaboration-hub -> redis:6379',
