@@ -1,0 +1,140 @@
+// Instructions per request of the load benchmark's servers, counted by valgrind's callgrind: unlike
+// time, a count does not change when other processes share the CPU, so an A/B of two builds holds
+// on a busy machine. Each server starts under callgrind with instrumentation off (fast), serves
+// --warmup requests (V8 optimises its hot paths), then `callgrind_control -i on` counts the
+// instructions of exactly --requests more (8 keep-alive connections, sent from this process, which
+// valgrind does not see) until `-i off`. Counted: everything the server process executes for them,
+// including the export of the spans they produce to the discarding sink.
+//
+//   node tools/bench/src/instructions.bench.mjs --frameworks fastify,express --rounds 2 \
+//     --variants bare,a-10,b-10 --builds a=libs/otel-bootstrap/out-tsc/before,b=libs/otel-bootstrap/dist
+//
+// Variants: bare, ours-100, ours-10 (the preload at libs/otel-bootstrap/dist), NAME-100 / NAME-10 for
+// each --builds NAME=DIR. Output: a table of instructions per request and the difference to bare.
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { Agent, get } from 'node:http';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, '../../..');
+const args = process.argv.slice(2);
+const opt = (name, fallback) => {
+  const i = args.indexOf(name);
+  return i === -1 ? fallback : args[i + 1];
+};
+const frameworks = opt('--frameworks', 'fastify,express').split(',');
+const rounds = Number(opt('--rounds', 1));
+const warmupRequests = Number(opt('--warmup', 3000));
+const countedRequests = Number(opt('--requests', 2000));
+const builds = Object.fromEntries(
+  [['ours', 'libs/otel-bootstrap/dist'], ...(opt('--builds', '') || '').split(',').filter(Boolean).map((pair) => pair.split('='))].map(([name, dir]) => [name, resolve(root, dir)]),
+);
+const variantNames = opt('--variants', 'bare,ours-100,ours-10').split(',');
+
+const sink = spawn(process.execPath, [join(here, 'sink.mjs')], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+const sinkPort = await new Promise((resolvePort) => sink.stdout.once('data', (d) => resolvePort(JSON.parse(String(d)).port)));
+
+function variantEnv(name) {
+  if (name === 'bare') return { preload: [], env: {} };
+  const [, build, rate] = /^(.+)-(100|10)$/.exec(name) ?? [];
+  if (!builds[build]) throw new Error(`unknown variant ${name}: no build named ${build}`);
+  const env = {
+    OTEL_SERVICE_NAME: 'bench',
+    OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${sinkPort}`,
+    OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+    OTEL_NODE_RESOURCE_DETECTORS: 'env,host,os,process,serviceinstance,container',
+    OTEL_LOG_LEVEL: 'error',
+    // Timers fire by time, which valgrind stretches unevenly: no periodic export inside the counted
+    // window (spans still leave in full batches of 512, by count), so rounds count the same work.
+    OTEL_METRIC_EXPORT_INTERVAL: '3600000',
+    OTEL_BSP_SCHEDULE_DELAY: '3600000',
+    ...(rate === '10' && { OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.1' }),
+  };
+  return { preload: ['--require', join(builds[build], 'register.js')], env };
+}
+
+async function drive(port, total) {
+  const agent = new Agent({ keepAlive: true, maxSockets: 8 });
+  let sent = 0;
+  const one = () =>
+    new Promise((done, fail) => {
+      get({ host: '127.0.0.1', port, path: `/hello/n${sent}`, agent }, (res) => {
+        res.resume();
+        res.on('end', done);
+      }).on('error', fail);
+    });
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      while (sent < total) {
+        sent++;
+        await one();
+      }
+    }),
+  );
+  agent.destroy();
+}
+
+async function measure(framework, variantName) {
+  const { preload, env } = variantEnv(variantName);
+  const dir = mkdtempSync(join(tmpdir(), 'callgrind-'));
+  const out = join(dir, 'callgrind.out');
+  const childEnv = { ...process.env, ...env };
+  for (const key of Object.keys(childEnv)) if (key.startsWith('OTEL_') && !(key in env)) delete childEnv[key];
+  const child = spawn(
+    'valgrind',
+    ['--tool=callgrind', '--instr-atstart=no', '--smc-check=all-non-file', `--callgrind-out-file=${out}`, process.execPath, ...preload, join(here, 'fixtures/load-server.cjs'), framework],
+    { env: childEnv, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] },
+  );
+  let err = '';
+  child.stderr.on('data', (d) => (err += d));
+  const port = await new Promise((resolvePort, reject) => {
+    let text = '';
+    child.stdout.on('data', (d) => {
+      text += d;
+      const line = text.split('\n').find((l) => l.startsWith('{"ready"'));
+      if (line) resolvePort(JSON.parse(line).port);
+    });
+    child.once('exit', (code) => reject(new Error(`${framework}/${variantName} exited with ${code}\n${err}`)));
+  });
+  await drive(port, warmupRequests);
+  const control = (...command) => execFileSync('callgrind_control', [...command, String(child.pid)], { stdio: 'ignore' });
+  control('-i', 'on');
+  control('-z');
+  await drive(port, countedRequests);
+  control('-d'); // written to callgrind.out.1: the counted requests only
+  control('-i', 'off');
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await exited;
+  const summary = /^totals:\s*(\d+)/m.exec(readFileSync(`${out}.1`, 'utf8'));
+  rmSync(dir, { recursive: true, force: true });
+  if (!summary) throw new Error(`no callgrind totals for ${framework}/${variantName}\n${err}`);
+  return Number(summary[1]) / countedRequests;
+}
+
+const results = {};
+for (let round = 0; round < rounds; round++) {
+  for (const framework of frameworks) {
+    const order = variantNames.map((_, i) => variantNames[(i + round) % variantNames.length]);
+    for (const name of order) {
+      process.stderr.write(`round ${round + 1}/${rounds} ${framework} ${name}\n`);
+      ((results[framework] ??= {})[name] ??= []).push(await measure(framework, name));
+    }
+  }
+}
+sink.kill();
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+console.log(`${new Date().toISOString()} · Node ${process.version} · ${rounds} round(s) · ${warmupRequests} warm-up + ${countedRequests} counted requests · load average ${execFileSync('cat', ['/proc/loadavg']).toString().trim()}`);
+for (const framework of frameworks) {
+  console.log(`\n### ${framework}\n\n| variant | instructions / request (median) | rounds | vs bare |\n| --- | ---: | --- | ---: |`);
+  const bare = results[framework].bare ? median(results[framework].bare) : undefined;
+  for (const name of variantNames) {
+    const m = median(results[framework][name]);
+    const rel = bare === undefined || name === 'bare' ? (name === 'bare' ? 'baseline' : '–') : `+${Math.round(m - bare).toLocaleString('en')}`;
+    console.log(`| ${name} | ${Math.round(m).toLocaleString('en')} | ${results[framework][name].map((x) => Math.round(x / 1000) + 'k').join(' ')} | ${rel} |`);
+  }
+}
