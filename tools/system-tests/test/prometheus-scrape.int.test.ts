@@ -7,15 +7,24 @@
  * requests imply, and the recording rules shipped for this path (deploy/prometheus/rules/
  * app-endpoints.rules.yml) evaluate to series. The Collector path's rules are checked by name: each
  * metric they read is one the services expose, under the name the Collector's exporter gives it.
+ *
+ * The Grafana dashboards (deploy/grafana/dashboards) are written for the Collector path, as compose
+ * runs it. The Collector binary cannot run here, so a second Prometheus scrapes the same endpoints and
+ * renames each metric as the Collector's Prometheus exporter does (unit suffixes from the `# UNIT`
+ * lines: _seconds, _bytes, _ratio), with collector.rules.yml loaded: every dashboard query must return
+ * data there after the test's traffic. Only the span metrics (the Collector's span_metrics connector,
+ * which carries the exemplars) cannot exist without the Collector; those queries are listed and named.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments, parse as parseYaml } from 'yaml';
+import { createModelRouterClient } from '@mcp/contracts';
 import { REPO_ROOT } from '@mcp/test-kit';
 import { postJson, startSystem, type RunningSystem } from './support/system';
 
@@ -50,23 +59,56 @@ function externalAddress(): string {
 }
 
 function ensurePrometheus(): void {
-  if (spawnSync('sh', ['-c', 'command -v prometheus']).status === 0) return;
-  const sudo = process.getuid?.() === 0 ? [] : ['sudo'];
-  for (const args of [['update', '-qq'], ['install', '-y', '-qq', '--no-install-recommends', 'prometheus']]) {
-    const result = spawnSync(sudo.length ? 'sudo' : 'apt-get', [...(sudo.length ? ['apt-get'] : []), ...args], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
-    if (result.status !== 0) throw new Error(`apt-get ${args.join(' ')} failed: the prometheus package is needed for this test`);
+  const result = spawnSync('bash', [join(REPO_ROOT, 'tools/scripts/ensure-prometheus.sh')], { stdio: 'inherit' });
+  if (result.status !== 0) throw new Error('tools/scripts/ensure-prometheus.sh failed: the prometheus package is needed for this test');
+}
+
+/** The name the Collector's Prometheus exporter gives an OTLP metric the app endpoint exposes as `name` (`unit` from its `# UNIT` line). */
+function collectorName(name: string, unit: string, type: string): string {
+  const suffix = { s: 'seconds', By: 'bytes', ms: 'milliseconds', ...(type === 'gauge' && { '1': 'ratio' }) }[unit];
+  const base = type === 'counter' ? name.replace(/_total$/, '') : name;
+  const withUnit = suffix && !base.endsWith(`_${suffix}`) ? `${base}_${suffix}` : base;
+  return type === 'counter' ? `${withUnit}_total` : withUnit;
+}
+
+/** Every metric family a service exposes at its endpoint: name → unit and type. */
+async function metricFamilies(url: string): Promise<Map<string, { unit: string; type: string }>> {
+  const families = new Map<string, { unit: string; type: string }>();
+  for (const line of (await (await fetch(url)).text()).split('\n')) {
+    const type = /^# TYPE (\S+) (\S+)/.exec(line);
+    if (type) families.set(type[1]!, { unit: families.get(type[1]!)?.unit ?? '', type: type[2]! });
+    const unit = /^# UNIT (\S+) (\S+)/.exec(line);
+    if (unit) families.set(unit[1]!, { type: families.get(unit[1]!)?.type ?? '', unit: unit[2]! });
   }
+  return families;
+}
+
+/** Starts Debian's Prometheus with `config` and waits until it is ready. */
+async function startPrometheus(name: string, config: object): Promise<{ url: string; process: ChildProcess; log: () => string }> {
+  writeFileSync(join(dataDir, `${name}.yml`), JSON.stringify(config));
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const child = spawn('prometheus', [`--config.file=${join(dataDir, `${name}.yml`)}`, `--storage.tsdb.path=${join(dataDir, `${name}-data`)}`, `--web.listen-address=127.0.0.1:${port}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  child.stderr?.on('data', (d: Buffer) => (log += d.toString()));
+  for (let attempt = 0; ; attempt++) {
+    const ready = await fetch(`${url}/-/ready`).then((r) => r.ok, () => false);
+    if (ready) break;
+    if (child.exitCode !== null || attempt > 60) throw new Error(`prometheus (${name}) did not start:\n${log}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  return { url, process: child, log: () => log };
 }
 
 let system: RunningSystem;
-let prometheus: ChildProcess;
+let prometheus: Awaited<ReturnType<typeof startPrometheus>> | undefined;
 let prometheusUrl = '';
 let dataDir = '';
-let prometheusLog = '';
+let collectorPath: Awaited<ReturnType<typeof startPrometheus>> | undefined;
 const metricsPorts = {} as Record<Key, number>;
 
-async function query(promql: string): Promise<Array<{ metric: Record<string, string>; value: [number, string] }>> {
-  const response = await fetch(`${prometheusUrl}/api/v1/query?query=${encodeURIComponent(promql)}`);
+async function query(promql: string, url = prometheusUrl): Promise<Array<{ metric: Record<string, string>; value: [number, string] }>> {
+  const response = await fetch(`${url}/api/v1/query?query=${encodeURIComponent(promql)}`);
   const body = (await response.json()) as { status: string; error?: string; data: { result: Array<{ metric: Record<string, string>; value: [number, string] }> } };
   if (body.status !== 'success') throw new Error(`${promql}: ${body.error}`);
   return body.data.result;
@@ -107,21 +149,36 @@ beforeAll(async () => {
     rule_files: [join(REPO_ROOT, 'deploy/prometheus/rules/app-endpoints.rules.yml')],
     scrape_configs: (Object.keys(SERVICES) as Key[]).map((key) => ({ job_name: SERVICES[key], static_configs: [{ targets: [`${address}:${metricsPorts[key]}`] }] })),
   };
-  writeFileSync(join(dataDir, 'prometheus.yml'), JSON.stringify(config));
-  const port = await freePort();
-  prometheusUrl = `http://127.0.0.1:${port}`;
-  prometheus = spawn('prometheus', [`--config.file=${join(dataDir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dataDir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`], { stdio: ['ignore', 'pipe', 'pipe'] });
-  prometheus.stderr?.on('data', (d: Buffer) => (prometheusLog += d.toString()));
-  for (let attempt = 0; ; attempt++) {
-    const ready = await fetch(`${prometheusUrl}/-/ready`).then((r) => r.ok, () => false);
-    if (ready) break;
-    if (prometheus.exitCode !== null || attempt > 60) throw new Error(`prometheus did not start:\n${prometheusLog}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
+  prometheusUrl = (prometheus = await startPrometheus('app-endpoints', config)).url;
+
 }, 180_000);
 
+/**
+ * A second Prometheus on the same endpoints, each metric renamed as the Collector's exporter names it.
+ * Started after traffic: a family (a histogram) is exposed, with its unit, only once it has a value.
+ */
+async function startCollectorPathPrometheus(): Promise<Awaited<ReturnType<typeof startPrometheus>>> {
+  const collectorConfig = {
+    global: { scrape_interval: '1s', evaluation_interval: '1s' },
+    rule_files: [join(REPO_ROOT, 'deploy/prometheus/rules/collector.rules.yml')],
+    scrape_configs: await Promise.all(
+      (Object.keys(SERVICES) as Key[]).map(async (key) => {
+        const families = await metricFamilies(`http://${externalAddress()}:${metricsPorts[key]}/metrics`);
+        const renames = [...families].filter(([name, { unit, type }]) => collectorName(name, unit, type) !== name);
+        return {
+          job_name: SERVICES[key],
+          static_configs: [{ targets: [`${externalAddress()}:${metricsPorts[key]}`] }],
+          metric_relabel_configs: renames.map(([name, { unit, type }]) => ({ source_labels: ['__name__'], regex: `${name}(_bucket|_count|_sum)?`, target_label: '__name__', replacement: `${collectorName(name, unit, type)}$1` })),
+        };
+      }),
+    ),
+  };
+  return startPrometheus('collector-path', collectorConfig);
+}
+
 afterAll(async () => {
-  prometheus?.kill('SIGTERM');
+  prometheus?.process.kill('SIGTERM');
+  collectorPath?.process.kill('SIGTERM');
   await system?.stop();
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 }, 60_000);
@@ -167,23 +224,13 @@ describe('Prometheus scrapes the four services at a non-loopback address', () =>
   });
 
   it('each rules file reads only the names its path serves: as exposed (app endpoints), with unit suffixes (Collector)', async () => {
-    // Every metric family the four services expose, with its unit, from the scrape itself.
-    const families = new Map<string, string>();
-    for (const key of Object.keys(SERVICES) as Key[]) {
-      const text = await (await fetch(`http://${externalAddress()}:${metricsPorts[key]}/metrics`)).text();
-      for (const line of text.split('\n')) {
-        const type = /^# TYPE (\S+) (\S+)/.exec(line);
-        if (type) families.set(type[1]!, families.get(type[1]!) ?? '');
-        const unit = /^# UNIT (\S+) (\S+)/.exec(line);
-        if (unit) families.set(unit[1]!, unit[2]!);
-      }
-    }
-    // The Collector's Prometheus exporter adds the unit (s → _seconds) unless the name ends with it.
-    const collectorName = (name: string, unit: string) => (unit === 's' && !name.endsWith('_seconds') ? `${name}_seconds` : name);
+    // Every metric family the four services expose, with its unit and type, from the scrape itself.
+    const families = new Map<string, { unit: string; type: string }>();
+    for (const key of Object.keys(SERVICES) as Key[]) for (const [name, family] of await metricFamilies(`http://${externalAddress()}:${metricsPorts[key]}/metrics`)) families.set(name, family);
     const seriesOf = (name: string) => [name, `${name}_count`, `${name}_sum`, `${name}_bucket`];
     const served = {
       'app-endpoints.rules.yml': new Set([...families].flatMap(([name]) => seriesOf(name))),
-      'collector.rules.yml': new Set([...families].flatMap(([name, unit]) => seriesOf(collectorName(name, unit)))),
+      'collector.rules.yml': new Set([...families].flatMap(([name, { unit, type }]) => seriesOf(collectorName(name, unit, type)))),
     };
     expect(served['app-endpoints.rules.yml']).toContain('http_server_request_duration_bucket');
     expect(served['collector.rules.yml']).toContain('http_server_request_duration_seconds_bucket');
@@ -197,5 +244,94 @@ describe('Prometheus scrapes the four services at a non-loopback address', () =>
         for (const metric of metrics) expect(names, `${file}: ${metric} is not a name this path serves`).toContain(metric);
       }
     }
+  });
+
+});
+
+/** The number of series `promql` returns, waiting up to `seconds` for any (scrapes and rule evaluations are periodic). */
+async function seriesWithin(promql: string, url: string, seconds = 60): Promise<number> {
+  for (let attempt = 0; attempt < seconds; attempt++) {
+    const result = await query(promql, url);
+    if (result.length > 0) return result.length;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  return 0;
+}
+
+/** Series only the Collector makes (its span_metrics connector, with the exemplars): no Collector runs here. */
+const COLLECTOR_ONLY = /\btraces_span_metrics_/;
+
+describe('the Grafana dashboards (deploy/grafana/dashboards, Collector path): every query returns data after traffic', () => {
+  const dashboardDir = join(REPO_ROOT, 'deploy/grafana/dashboards');
+  type Dashboard = { title: string; templating: { list: Array<{ name: string; definition: string }> }; panels: Array<{ title: string; targets: Array<{ expr: string }> }> };
+  const dashboards = readdirSync(dashboardDir)
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => JSON.parse(readFileSync(join(dashboardDir, f), 'utf8')) as Dashboard);
+
+  /** A request on every path the dashboards show: a route, a workflow with a model step, a streamed answer. */
+  async function traffic(): Promise<void> {
+    const route = await postJson(`${system.frontend.url}/api/route`, { model_type: 'stub-small', prompt: `dashboards ${run}` });
+    expect(route.status, JSON.stringify(route.body)).toBe(200);
+    const workflow = await postJson(`${system.frontend.url}/api/workflow/execute`, {
+      workflow_type: `dash-${run}`,
+      input_data: { text: 'otters' },
+      steps: [{ type: 'model_inference', name: 'answer', model_type: 'stub-small', prompt_template: 'Say hello' }],
+    });
+    expect(workflow.status, JSON.stringify(workflow.body)).toBe(200);
+    // The first-token histogram is the model-router's, for streamed answers only.
+    const caller = createModelRouterClient(`127.0.0.1:${system.modelRouter.port}`);
+    let chunks = 0;
+    try {
+      for await (const chunk of caller.streamRoute({ model_type: 'stub-large', prompt: `dashboards stream ${run}` }, 10_000)) chunks += chunk.text === '' ? 0 : 1;
+    } finally {
+      caller.close();
+    }
+    expect(chunks).toBeGreaterThan(0);
+  }
+
+  it('traffic on every path the dashboards show, before and after the Collector-path Prometheus starts', async () => {
+    expect(dashboards.map((d) => d.title).sort()).toEqual(['MCP / Model path', 'MCP / Node.js runtime', 'MCP / RED by service', 'MCP / Workflows']);
+    await traffic();
+    collectorPath = await startCollectorPathPrometheus();
+    expect(await seriesWithin('gen_ai_server_time_to_first_token_seconds_count', collectorPath.url)).toBeGreaterThan(0);
+    // Again once scraped, so every rate has an increase in its window.
+    await traffic();
+  }, 120_000);
+
+  it('the recording rules shipped for the Collector path (collector.rules.yml) evaluate to series on its names', async () => {
+    const rules = parseYaml(readFileSync(join(REPO_ROOT, 'deploy/prometheus/rules/collector.rules.yml'), 'utf8')) as { groups: Array<{ rules: Array<{ record: string }> }> };
+    for (const { record } of rules.groups.flatMap((g) => g.rules)) expect(await seriesWithin(record, collectorPath!.url), `${record} has no series`).toBeGreaterThan(0);
+  }, 300_000);
+
+  it('each template variable finds services', async () => {
+    for (const dashboard of dashboards) {
+      for (const variable of dashboard.templating.list) {
+        const [, metric, label] = /^label_values\((\w+), (\w+)\)$/.exec(variable.definition) ?? [];
+        expect(metric, `${dashboard.title} $${variable.name}: ${variable.definition}`).toBeDefined();
+        expect(await seriesWithin(`count by (${label}) (${metric})`, collectorPath!.url), `${dashboard.title} $${variable.name}: ${variable.definition}`).toBeGreaterThan(0);
+      }
+    }
+  });
+
+  it.each(dashboards.map((d) => [d.title, d] as const))('%s', async (_title, dashboard) => {
+    const empty: string[] = [];
+    let checked = 0;
+    for (const panel of dashboard.panels) {
+      for (const { expr } of panel.targets) {
+        if (COLLECTOR_ONLY.test(expr)) continue;
+        // What Grafana sends with "All" services and a short range.
+        const promql = expr.replaceAll('$__rate_interval', '1m').replaceAll('$job', '.+');
+        // The traffic test waited for the first scrapes; a few seconds more for the rates' windows.
+        if ((await seriesWithin(promql, collectorPath!.url, 10)) === 0) empty.push(`${panel.title}: ${promql}`);
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(0);
+    expect(empty, collectorPath!.log().slice(-2000)).toEqual([]);
+  }, 600_000);
+
+  it('only the span-metrics panel (exemplars) reads what the Collector alone makes', () => {
+    const collectorOnly = dashboards.flatMap((d) => d.panels.filter((p) => p.targets.some((t) => COLLECTOR_ONLY.test(t.expr))).map((p) => `${d.title}: ${p.title}`));
+    expect(collectorOnly).toEqual(['MCP / RED by service: Span duration p99 with exemplars (span metrics): click a dot for its trace']);
   });
 });
