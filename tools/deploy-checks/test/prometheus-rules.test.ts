@@ -66,3 +66,22 @@ describe('deploy/prometheus rules', () => {
     for (const alert of ['McpHighErrorRatio', 'McpHighP99Latency', 'McpLedgerOutboxBacklog', 'McpSpansDropped']) expect(output, `${alert} no longer fails its test`).toContain(`alertname: ${alert}`);
   });
 });
+
+describe('exemplars, from a graph to its trace (statically: the Collector, Prometheus and Grafana cannot run here)', () => {
+  it('the span_metrics connector records exemplars and the Prometheus exporter writes them (OpenMetrics)', () => {
+    const collector = parseYaml(readFileSync(join(REPO_ROOT, 'deploy/otel-collector/config.yaml'), 'utf8'), 'config.yaml') as Record<string, Record<string, Record<string, unknown>>>;
+    expect(collector['connectors']?.['span_metrics']?.['exemplars']).toEqual({ enabled: true });
+    expect(collector['exporters']?.['prometheus']?.['enable_open_metrics']).toBe(true);
+  });
+
+  it("compose's Prometheus stores exemplars and Grafana's Prometheus data source links their trace_id to the Jaeger data source", () => {
+    const compose = parseYaml(readFileSync(join(REPO_ROOT, 'docker-compose.yml'), 'utf8'), 'docker-compose.yml') as { services: Record<string, { command?: string[] }> };
+    expect(compose.services['prometheus']?.command).toContain('--enable-feature=exemplar-storage');
+    expect(compose.services['prometheus']?.command).toContain('--config.file=/etc/prometheus/prometheus.yml');
+    const datasources = (parseYaml(readFileSync(join(REPO_ROOT, 'deploy/grafana/provisioning/datasources/datasources.yaml'), 'utf8'), 'datasources.yaml') as { datasources: Array<{ uid: string; type: string; jsonData?: { exemplarTraceIdDestinations?: Array<{ name: string; datasourceUid: string }> } }> }).datasources;
+    const prometheus = datasources.find((d) => d.type === 'prometheus');
+    const destination = prometheus?.jsonData?.exemplarTraceIdDestinations?.[0];
+    expect(destination?.name).toBe('trace_id');
+    expect(datasources.find((d) => d.uid === destination?.datasourceUid)?.type).toBe('jaeger');
+  });
+});
