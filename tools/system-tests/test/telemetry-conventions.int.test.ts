@@ -72,7 +72,15 @@ describe('GenAI conventions on the model path', () => {
       { traceparent: header },
     );
     expect(res.status, JSON.stringify(res.body)).toBe(200);
-    const spans = await traceSpans(traceId, (ss) => ss.some((s) => s.serviceName === 'model-router' && s.name === 'model_inference'), 'workflow model call');
+    // Each service exports on its own schedule: wait for both ends of the model call, not the first to arrive.
+    const spans = await traceSpans(
+      traceId,
+      (ss) =>
+        ss.some((s) => s.serviceName === 'model-router' && s.name === 'model_inference') &&
+        ss.some((s) => s.serviceName === 'workflow-orchestrator' && s.name === 'text_completion stub-small') &&
+        ss.some((s) => s.serviceName === 'workflow-orchestrator' && s.name.startsWith('workflow_step_model_inference')),
+      'workflow model call',
+    );
     const tree = renderTraceTree(spans);
 
     const client = spans.find((s) => s.serviceName === 'workflow-orchestrator' && s.name === 'text_completion stub-small');
