@@ -131,7 +131,8 @@ const bodyEndpoints = (): Array<[name: string, base: string, path: string, heade
   ['workflow-orchestrator /workflows/execute', system.orchestrator.url, '/workflows/execute', {}],
   ['collaboration-hub /internal/sessions/:id/events', system.hub.url, `/internal/sessions/s-${run}/events`, { [INTERNAL_SECRET_HEADER]: INTERNAL_API_SECRET }],
 ];
-const STREAMED_BYTES = 16 * 1024 * 1024;
+// Large enough that the server looks at least once while the client is still sending, even on an idle loopback.
+const STREAMED_BYTES = 64 * 1024 * 1024;
 const bodyFigures: string[] = [];
 
 it.each([
