@@ -11,7 +11,7 @@ import { DatabaseSync } from 'node:sqlite';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { DATABASE_URL, startSystem, type RunningSystem } from './support/system';
-import { newTrace, pollUntil, postJsonRaw, startTcpProxy, type TcpProxy } from './support/faults';
+import { newTrace, pollUntil, postJsonRaw, proxyInFrontOf, type TcpProxy } from './support/faults';
 
 const run = randomUUID().slice(0, 8);
 const table = `usage_ledger_crash_${run}`;
@@ -21,15 +21,13 @@ let system: RunningSystem;
 let db: pg.Client;
 
 beforeAll(async () => {
-  const target = new URL(DATABASE_URL);
-  proxy = await startTcpProxy(target.hostname, Number(target.port || 5432));
-  const viaProxy = new URL(DATABASE_URL);
-  viaProxy.port = String(proxy.port);
+  let urlViaProxy: string;
+  ({ proxy, urlViaProxy } = await proxyInFrontOf(DATABASE_URL));
   db = new pg.Client({ connectionString: DATABASE_URL });
   await db.connect();
   system = await startSystem(`ledger-crash-${run}`, {
     serviceEnv: {
-      frontend: { DATABASE_URL: viaProxy.toString(), LEDGER_TABLE: table, LEDGER_RETRY_MS: '200', LEDGER_MAX_RETRY_MS: '1000', DATABASE_QUERY_TIMEOUT_MS: '1000' },
+      frontend: { DATABASE_URL: urlViaProxy, LEDGER_TABLE: table, LEDGER_RETRY_MS: '200', LEDGER_MAX_RETRY_MS: '1000', DATABASE_QUERY_TIMEOUT_MS: '1000' },
     },
   });
 }, 120_000);

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { DATABASE_URL, loggedReadiness, startSystem, type RunningSystem } from './support/system';
-import { newTrace, pollUntil, postJsonRaw, request, startTcpProxy, type TcpProxy } from './support/faults';
+import { newTrace, pollUntil, postJsonRaw, request, proxyInFrontOf, type TcpProxy } from './support/faults';
 
 const run = randomUUID().slice(0, 8);
 const table = `usage_ledger_pgdown_${run}`;
@@ -20,16 +20,14 @@ let system: RunningSystem;
 let db: pg.Client;
 
 beforeAll(async () => {
-  const target = new URL(DATABASE_URL);
-  proxy = await startTcpProxy(target.hostname, Number(target.port || 5432));
-  const viaProxy = new URL(DATABASE_URL);
-  viaProxy.port = String(proxy.port);
+  let urlViaProxy: string;
+  ({ proxy, urlViaProxy } = await proxyInFrontOf(DATABASE_URL));
   db = new pg.Client({ connectionString: DATABASE_URL });
   await db.connect();
   system = await startSystem(`pgdown-${run}`, {
     serviceEnv: {
       frontend: {
-        DATABASE_URL: viaProxy.toString(),
+        DATABASE_URL: urlViaProxy,
         LEDGER_TABLE: table,
         LEDGER_OUTBOX_MAX_ROWS: String(OUTBOX),
         LEDGER_RETRY_MS: '200',

@@ -64,6 +64,15 @@ export interface TcpProxy {
   close(): Promise<void>;
 }
 
+/** A {@link startTcpProxy} in front of the server of `url` (e.g. the machine's PostgreSQL), and the same URL through it. */
+export async function proxyInFrontOf(url: string): Promise<{ proxy: TcpProxy; urlViaProxy: string }> {
+  const target = new URL(url);
+  const proxy = await startTcpProxy(target.hostname, Number(target.port || 5432));
+  const viaProxy = new URL(url);
+  viaProxy.port = String(proxy.port);
+  return { proxy, urlViaProxy: viaProxy.toString() };
+}
+
 export async function startTcpProxy(targetHost: string, targetPort: number): Promise<TcpProxy> {
   const sockets = new Set<net.Socket>();
   let server: net.Server | undefined;
