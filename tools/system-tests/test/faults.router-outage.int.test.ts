@@ -80,6 +80,12 @@ async function recordedFailedRuns(outcomes: Outcome[]): Promise<number> {
 it('answers 504 while the model-router is slow and 503 while it is down; no request hangs; runs recorded', { timeout: 120_000 }, async () => {
   const slow = await round('slow');
   const slowRecorded = await recordedFailedRuns(slow.orchestrator);
+  // The router counts each call its callers gave up on; its metrics are exported on a timer, so
+  // wait for the count before the kill (a SIGKILL loses whatever was not exported yet).
+  const routerErrors = await system.receiver
+    .waitForMetric('mcp_model_inference_errors_total', { timeoutMs: 20_000, predicate: (p) => p.serviceName === 'model-router' && Number(p.value) >= 30 })
+    .then((p) => Number(p.value))
+    .catch(() => 0);
 
   system.modelRouter.kill('SIGKILL');
   await system.modelRouter.waitForExit(10_000);
@@ -87,7 +93,7 @@ it('answers 504 while the model-router is slow and 503 while it is down; no requ
   const downRecorded = await recordedFailedRuns(down.orchestrator);
 
   const figure =
-    `slow (router +3000 ms, deadline ${DEADLINE_MS} ms): frontend /api/route ${statusesOf(slow.frontendRoute)}, frontend /api/workflow/execute ${statusesOf(slow.frontendWorkflow)}, orchestrator ${statusesOf(slow.orchestrator)} (failed runs recorded ${slowRecorded}/10); ` +
+    `slow (router +3000 ms, deadline ${DEADLINE_MS} ms): frontend /api/route ${statusesOf(slow.frontendRoute)}, frontend /api/workflow/execute ${statusesOf(slow.frontendWorkflow)}, orchestrator ${statusesOf(slow.orchestrator)} (failed runs recorded ${slowRecorded}/10), router inference errors counted ${routerErrors}/30; ` +
     `down (router killed): frontend /api/route ${statusesOf(down.frontendRoute)}, frontend /api/workflow/execute ${statusesOf(down.frontendWorkflow)}, orchestrator ${statusesOf(down.orchestrator)} (failed runs recorded ${downRecorded}/10); ` +
     `hung (no answer within deadline + 4 s): ${[...Object.values(slow), ...Object.values(down)].flat().filter((o) => !o.ok).length}`;
   console.log(`[RELIABILITY] scenario 7 ${figure}`);
@@ -95,5 +101,6 @@ it('answers 504 while the model-router is slow and 503 while it is down; no requ
   for (const outcomes of Object.values(slow)) expect(statusesOf(outcomes), figure).toBe('504×10');
   for (const outcomes of Object.values(down)) expect(statusesOf(outcomes), figure).toBe('503×10');
   expect(slowRecorded, figure).toBe(10);
+  expect(routerErrors, figure).toBe(30);
   expect(downRecorded, figure).toBe(10);
 });
