@@ -6,8 +6,8 @@ export type { DependencyCheck, PublicReadiness, ReadinessProbeOptions, Readiness
 export { listen, createDrainer, httpListener, serverOwningListener } from './http-server.util';
 export type { ServerOwningApp } from './http-server.util';
 export { runService } from './service-main.util';
-export { boundUnreadBodies, hasBody, jsonNestingError, readJsonBody } from './request-body.util';
-export type { JsonBodyResult } from './request-body.util';
+export { boundUnreadBodies, hasBody, jsonNestingError, readJsonBody, readRequestBody } from './request-body.util';
+export type { JsonBodyResult, RequestBodyResult } from './request-body.util';
 export { createHttpServer, httpServerOptions, httpServerTimeouts, httpServerTimeoutsEnv } from './server-timeouts.util';
 export type { HttpServerTimeouts } from './server-timeouts.util';
 export type { BuiltService, Listener, ProcessSettings, RegisterShutdownStep, ServiceMain } from './service-main.util';

@@ -27,6 +27,9 @@ export function jsonNestingError(text: string, maxDepth: number): string | undef
   return undefined;
 }
 
+/** A request body read within its size limit, or why it was refused (status and message for the client). */
+export type RequestBodyResult = { ok: true; bytes: Buffer } | { ok: false; status: 400 | 413 | 415; message: string };
+
 /** A JSON request body read within its limits, or why it was refused (status and message for the client). */
 export type JsonBodyResult = { ok: true; value: unknown } | { ok: false; status: 400 | 413 | 415; message: string };
 
@@ -38,30 +41,25 @@ export function hasBody(req: IncomingMessage): boolean {
 const JSON_MEDIA_TYPE = /^application\/json\s*(;\s*charset\s*=\s*"?utf-8"?\s*)?$/i;
 
 /**
- * Reads a JSON request body, refusing as early as it can: a media type other than `application/json`
- * (UTF-8) or a Content-Encoding is 415 before a byte is read; a Content-Length over `limitBytes` is 413
- * before a byte is read; a body growing past `limitBytes` is 413 as soon as it does (what arrived is
- * dropped, the rest is left unread); nesting deeper than `maxDepth`, malformed JSON and a top-level
- * value that is not an object or an array are 400.
- * After a refusal, {@link boundUnreadBodies} bounds what the server reads of the rest.
- * Call it only for a request that {@link hasBody}.
+ * Reads a request body's bytes, refusing as early as it can: a Content-Encoding is 415 before a byte
+ * is read (nothing here inflates, so a small compressed body cannot become a large one); a
+ * Content-Length over `limitBytes` is 413 before a byte is read; a body growing past `limitBytes` is
+ * 413 as soon as it does (what arrived is dropped, the rest is left unread: body-parser's readers
+ * read it to its end before answering). After a refusal, {@link boundUnreadBodies} bounds what the
+ * server reads of the rest. The caller checks the media type first.
  */
-export function readJsonBody(req: IncomingMessage, limits: { limitBytes: number; maxDepth: number }): Promise<JsonBodyResult> {
-  const contentType = req.headers['content-type'] ?? '';
-  if (!JSON_MEDIA_TYPE.test(contentType.trim())) {
-    return Promise.resolve({ ok: false, status: 415, message: 'Content-Type must be application/json (UTF-8)' });
-  }
+export function readRequestBody(req: IncomingMessage, limitBytes: number): Promise<RequestBodyResult> {
   const encoding = req.headers['content-encoding'];
   if (encoding !== undefined && encoding.toLowerCase() !== 'identity') {
-    return Promise.resolve({ ok: false, status: 415, message: `Content-Encoding ${encoding.slice(0, 32)} is not accepted: send the JSON body uncompressed` });
+    return Promise.resolve({ ok: false, status: 415, message: `Content-Encoding ${encoding.slice(0, 32)} is not accepted: send the body uncompressed` });
   }
-  const tooLarge = { ok: false, status: 413, message: `request body too large: at most ${limits.limitBytes} bytes` } as const;
-  if (Number(req.headers['content-length'] ?? 0) > limits.limitBytes) return Promise.resolve(tooLarge);
+  const tooLarge = { ok: false, status: 413, message: `request body too large: at most ${limitBytes} bytes` } as const;
+  if (Number(req.headers['content-length'] ?? 0) > limitBytes) return Promise.resolve(tooLarge);
 
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    const finish = (result: JsonBodyResult): void => {
+    const finish = (result: RequestBodyResult): void => {
       req.off('data', onData);
       req.off('end', onEnd);
       req.off('error', onError);
@@ -70,33 +68,45 @@ export function readJsonBody(req: IncomingMessage, limits: { limitBytes: number;
     };
     const onData = (chunk: Buffer): void => {
       size += chunk.length;
-      if (size > limits.limitBytes) {
+      if (size > limitBytes) {
         req.pause();
         finish(tooLarge);
       } else {
         chunks.push(chunk);
       }
     };
-    const onEnd = (): void => {
-      const text = Buffer.concat(chunks, size).toString('utf8');
-      const nesting = jsonNestingError(text, limits.maxDepth);
-      if (nesting) return finish({ ok: false, status: 400, message: nesting });
-      let value: unknown;
-      try {
-        value = JSON.parse(text);
-      } catch {
-        return finish({ ok: false, status: 400, message: 'malformed JSON body' });
-      }
-      // As body-parser's strict mode: a bare `null`, number or string is no request (and a falsy one reads as "no body").
-      if (typeof value !== 'object' || value === null) return finish({ ok: false, status: 400, message: 'JSON body must be an object or an array' });
-      finish({ ok: true, value });
-    };
+    const onEnd = (): void => finish({ ok: true, bytes: Buffer.concat(chunks, size) });
     const onError = (): void => finish({ ok: false, status: 400, message: 'request aborted' });
     req.on('data', onData);
     req.on('end', onEnd);
     req.on('error', onError);
     req.on('close', onError);
   });
+}
+
+/**
+ * Reads a JSON request body as {@link readRequestBody} does, after refusing a media type other than
+ * `application/json` (UTF-8) with 415; then nesting deeper than `maxDepth`, malformed JSON and a
+ * top-level value that is not an object or an array are 400.
+ * Call it only for a request that {@link hasBody}.
+ */
+export async function readJsonBody(req: IncomingMessage, limits: { limitBytes: number; maxDepth: number }): Promise<JsonBodyResult> {
+  const contentType = req.headers['content-type'] ?? '';
+  if (!JSON_MEDIA_TYPE.test(contentType.trim())) return { ok: false, status: 415, message: 'Content-Type must be application/json (UTF-8)' };
+  const body = await readRequestBody(req, limits.limitBytes);
+  if (!body.ok) return body;
+  const text = body.bytes.toString('utf8');
+  const nesting = jsonNestingError(text, limits.maxDepth);
+  if (nesting) return { ok: false, status: 400, message: nesting };
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return { ok: false, status: 400, message: 'malformed JSON body' };
+  }
+  // As body-parser's strict mode: a bare `null`, number or string is no request (and a falsy one reads as "no body").
+  if (typeof value !== 'object' || value === null) return { ok: false, status: 400, message: 'JSON body must be an object or an array' };
+  return { ok: true, value };
 }
 
 /** What is read of a body left unread once the answer is out (Go's net/http reads 256 KiB too). */

@@ -2,7 +2,7 @@
  * Issue 18, items 1 and 2: one small anonymous request must not block or kill a service. GraphQL
  * documents whose naive cost is exponential (nested fragment spreads) are refused in time linear in
  * the document while the frontend keeps answering `/health`; GraphQL is POST only. Every body is
- * bounded before it is read, at all three HTTP services: a media type the JSON reader does not take
+ * bounded before it is read, at all three HTTP services and the browsers' OTLP proxy: a media type the JSON reader does not take
  * is 415 and a body over the limit 413, each answered before the body is read and followed by at most
  * 256 KiB more before the connection closes; JSON nested deeper than 64 levels is 400, not a 500.
  */
@@ -125,12 +125,14 @@ it('GraphQL is POST only: a GET query (which any web page can make a visitor sen
 });
 
 /** The JSON endpoints of the three HTTP services, with what each needs to get past authentication. */
-const bodyEndpoints = (): Array<[name: string, base: string, path: string, headers: Record<string, string>]> => [
+const jsonEndpoints = (): Array<[name: string, base: string, path: string, headers: Record<string, string>]> => [
   ['frontend /api/workflow/execute', system.frontend.url, '/api/workflow/execute', {}],
   ['frontend /graphql', system.frontend.url, '/graphql', {}],
   ['workflow-orchestrator /workflows/execute', system.orchestrator.url, '/workflows/execute', {}],
   ['collaboration-hub /internal/sessions/:id/events', system.hub.url, `/internal/sessions/s-${run}/events`, { [INTERNAL_SECRET_HEADER]: INTERNAL_API_SECRET }],
 ];
+/** Every endpoint that reads a body: the JSON ones and the browsers' OTLP proxy (OTLP/JSON or protobuf, 512 KiB). */
+const bodyEndpoints = (): ReturnType<typeof jsonEndpoints> => [...jsonEndpoints(), ['frontend /otlp/v1/traces', system.frontend.url, '/otlp/v1/traces', {}]];
 // Large enough that the server looks at least once while the client is still sending, even on an idle loopback.
 const STREAMED_BYTES = 64 * 1024 * 1024;
 const bodyFigures: string[] = [];
@@ -174,7 +176,7 @@ it('JSON nested deeper than 64 levels is a 400 naming the limit at each service;
     if (!outcome.ok) throw new Error(`${path}: ${outcome.code}`);
     return outcome.response;
   };
-  for (const [endpoint, base, path, headers] of bodyEndpoints()) {
+  for (const [endpoint, base, path, headers] of jsonEndpoints()) {
     const body = bodies[endpoint] as (levels: number, kind: 'array' | 'object') => string;
     for (const kind of ['array', 'object'] as const) {
       for (const levels of [65, 1_000, 40_000]) {

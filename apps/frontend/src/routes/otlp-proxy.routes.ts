@@ -1,7 +1,8 @@
-import express, { Router } from 'express';
+import { Router } from 'express';
 import type { Request, Response } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import { decodeExportRequest, encodeEmptyResponse, encodeExportRequest, type WireTraceRequest } from '@mcp/contracts';
+import { readRequestBody } from '@mcp/service-kit';
 import type { Logger } from 'pino';
 import { errorBody } from '../http/errors.middleware';
 import { checkBrowserTraces } from '../services/browser-traces';
@@ -29,7 +30,7 @@ export interface OtlpProxyOptions {
  * `POST /otlp/v1/traces`: browser spans (OTLP protobuf or JSON), decoded, checked and rewritten by
  * `checkBrowserTraces` (the resource is the server's: `service.name=web`; sizes bounded; malformed ids
  * or times refused with 400), then re-encoded as protobuf and forwarded to the collector; the browser
- * gets an empty success in its own encoding. Bounded (512 KiB → 413, other content types → 415,
+ * gets an empty success in its own encoding. Bounded (512 KiB → 413 before the rest is read, other content types or a Content-Encoding → 415,
  * rate-limited → 429), and never traced itself: the path is ignored, so neither the request nor the
  * forwarding call makes spans, and export does not feed export.
  */
@@ -47,13 +48,19 @@ export function otlpProxyRoutes(options: OtlpProxyOptions): Router {
   router.post(
     OTLP_PROXY_PATH,
     limiter,
-    (req, res, next) => {
-      if (CONTENT_TYPES.some((type) => req.is(type))) return next();
-      res.status(415).json(errorBody(`Content-Type must be ${CONTENT_TYPES.join(' or ')}`));
-    },
-    express.raw({ type: [...CONTENT_TYPES], limit: OTLP_PROXY_BODY_LIMIT_BYTES }),
     async (req: Request, res: Response) => {
-      const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      if (!CONTENT_TYPES.some((type) => req.is(type))) {
+        res.status(415).json(errorBody(`Content-Type must be ${CONTENT_TYPES.join(' or ')}`));
+        return;
+      }
+      // Answered as soon as the body passes the limit, the rest left unread (service-kit bounds it).
+      const read = await readRequestBody(req, OTLP_PROXY_BODY_LIMIT_BYTES);
+      if (!read.ok) {
+        options.metrics.recordOtlpProxyRequest('refused', 0);
+        res.status(read.status).json(errorBody(read.message));
+        return;
+      }
+      const body = read.bytes;
       const encoding = req.is('application/json') ? 'json' : 'protobuf';
       let decoded: WireTraceRequest;
       try {
