@@ -98,14 +98,14 @@ describe('POST /internal/sessions/:id/events', () => {
   it('415 for a body that is not JSON', async () => {
     const response = await postEvent(hub.url, 's-bad', 'type=run.started', { ...auth(), 'content-type': 'application/x-www-form-urlencoded' });
     expect(response.status).toBe(415);
-    expect(await response.json()).toEqual({ error: 'content-type must be application/json' });
+    expect(await response.json()).toEqual({ error: 'Content-Type must be application/json (UTF-8)' });
   });
 
   it('413 for a body over the limit', async () => {
     const body = JSON.stringify(progressEvent({ padding: 'p'.repeat(LIMITS.jsonBodyBytes) }));
     const response = await postEvent(hub.url, 's-big', body, auth());
     expect(response.status).toBe(413);
-    expect(await response.json()).toEqual({ error: 'request body too large' });
+    expect(await response.json()).toEqual({ error: `request body too large: at most ${LIMITS.jsonBodyBytes} bytes` });
   });
 
   it('202 with the number of connections in the room, which receive the event as workflow:progress', async () => {

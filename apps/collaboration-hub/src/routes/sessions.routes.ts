@@ -1,6 +1,5 @@
 import { INTERNAL_SECRET_HEADER, LIMITS, SessionLeavePayload, WorkflowProgressEvent, describeIssues } from '@mcp/contracts';
-import { HttpError, jsonNestingError } from '@mcp/service-kit';
-import { bodyParser } from '@koa/bodyparser';
+import { HttpError, readJsonBody } from '@mcp/service-kit';
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type { CollaborationService } from '../services/collaboration.service';
@@ -30,20 +29,18 @@ export function registerSessionRoutes(router: Router, deps: SessionRouteDependen
     ctx.body = { session_id: sessionId, participants: await deps.collaboration.participants(sessionId) };
   });
 
-  const parseJson = bodyParser({ enableTypes: ['json'], jsonLimit: LIMITS.jsonBodyBytes, encoding: 'utf-8' });
+  const bodyLimits = { limitBytes: LIMITS.jsonBodyBytes, maxDepth: LIMITS.jsonNestingDepth };
 
   // One route function rather than a middleware chain: the Koa instrumentation makes a span of each
   // router middleware, and four nested spans for one request tell nothing more than one.
   router.post('/internal/sessions/:id/events', async (ctx) => {
     // The secret is checked before the body is read: an unauthenticated caller costs no parsing.
     if (!secretMatches(ctx.get(INTERNAL_SECRET_HEADER), deps.internalSecret)) throw new HttpError(401, 'unauthorized');
-    if (ctx.request.is('json') === false) throw new HttpError(415, 'content-type must be application/json');
-    await parseJson(ctx, () => Promise.resolve());
-    // Checked on the text: a value nested thousands deep parses, but overflows whatever recurses on it next.
-    const nesting = jsonNestingError(ctx.request.rawBody ?? '', LIMITS.jsonNestingDepth);
-    if (nesting) throw new HttpError(400, 'invalid request', [`body: ${nesting}`]);
+    // The same bounded reader as the other services: 415/413 before the body is read, nesting checked on the text.
+    const body = await readJsonBody(ctx.req, bodyLimits);
+    if (!body.ok) throw new HttpError(body.status, body.message);
     const sessionId = sessionIdOf(ctx);
-    const parsed = WorkflowProgressEvent.safeParse(ctx.request.body);
+    const parsed = WorkflowProgressEvent.safeParse(body.value);
     if (!parsed.success) throw new HttpError(400, 'invalid request', describeIssues(parsed.error));
     const deliveredTo = await deps.collaboration.relayProgress(sessionId, parsed.data);
     ctx.status = 202;
