@@ -16,10 +16,11 @@ describe('deploy/otel-collector/config.yaml (contrib 0.160.0)', () => {
     expect(readRepoFile('deploy/k8s/base/otel-collector.yaml')).toContain(`otel/opentelemetry-collector-contrib:${known.version}`);
   });
 
-  it('sends traces to Jaeger over OTLP/gRPC, span metrics and metrics to the Prometheus exporter, and drops PII-like attributes in every pipeline', () => {
+  it('sends traces to Jaeger over OTLP/gRPC, span metrics and metrics to the Prometheus exporter, logs to Loki, and drops PII-like attributes in every pipeline', () => {
     const service = config['service'] as { pipelines: Record<string, { processors: string[]; exporters: string[] }> };
     expect(service.pipelines['traces']?.exporters).toEqual(['otlp_grpc/jaeger', 'span_metrics']);
     expect(service.pipelines['metrics']?.exporters).toEqual(['prometheus']);
+    expect(service.pipelines['logs']?.exporters).toEqual(['otlp_http/loki']); // Loki; checked further in logs.test.ts
     for (const pipeline of Object.values(service.pipelines)) expect(pipeline.processors).toContain('attributes/drop-pii');
     expect(config['exporters']?.['otlp_grpc/jaeger']).toMatchObject({ endpoint: 'jaeger:4317' });
   });
@@ -49,7 +50,7 @@ describe('the Collector checks fail on broken variants', () => {
   type Config = Record<string, Record<string, unknown>>;
   const pipelines = (c: Config) => (c['service'] as { pipelines: Record<string, Record<string, string[]>> }).pipelines;
   const rows: Array<[string, (c: Config) => void, RegExp]> = [
-    ['a pipeline exporter that is not defined', (c) => pipelines(c)['logs']!['exporters']!.push('otlp_http/loki'), /exporter otlp_http\/loki is not defined/],
+    ['a pipeline exporter that is not defined', (c) => pipelines(c)['logs']!['exporters']!.push('otlp_http/elsewhere'), /exporter otlp_http\/elsewhere is not defined/],
     ['a pipeline processor that is not defined', (c) => pipelines(c)['traces']!['processors']!.splice(1, 0, 'tail_sampling'), /processor tail_sampling is not defined/],
     ['the deprecated otlp exporter name', (c) => ((c['exporters']!['otlp/jaeger'] = c['exporters']!['otlp_grpc/jaeger']), delete c['exporters']!['otlp_grpc/jaeger'], (pipelines(c)['traces']!['exporters'] = ['otlp/jaeger', 'span_metrics'])), /"otlp" is a deprecated alias .* use "otlp_grpc"/],
     ['the deprecated spanmetrics name', (c) => ((c['connectors']!['spanmetrics'] = {}), delete c['connectors']!['span_metrics'], (pipelines(c)['traces']!['exporters'] = ['otlp_grpc/jaeger', 'spanmetrics']), (pipelines(c)['metrics']!['receivers'] = ['otlp', 'spanmetrics'])), /"spanmetrics" is a deprecated alias/],

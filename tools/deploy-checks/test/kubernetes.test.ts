@@ -91,7 +91,7 @@ async function manifestProblems(objects: K8sObject[]): Promise<string[]> {
   }
   const frontend = find(objects, 'Deployment', 'frontend');
   if (frontend && (frontend['spec'] as Container)['replicas'] !== 3) problems.push('frontend: not 3 replicas');
-  for (const name of ['otel-collector', 'jaeger']) if (!find(objects, 'Deployment', name) || !find(objects, 'Service', name)) problems.push(`${name} missing`);
+  for (const name of ['otel-collector', 'jaeger', 'loki']) if (!find(objects, 'Deployment', name) || !find(objects, 'Service', name)) problems.push(`${name} missing`);
   return problems;
 }
 

@@ -43,6 +43,7 @@ describe('NetworkPolicies', () => {
         'collaboration-hub -> otel-collector:4318',
         'frontend -> otel-collector:4319', // OTLP_PROXY_TARGET_URL: the page's spans, untrusted pipeline
         'otel-collector -> jaeger:4317',
+        'otel-collector -> loki:3100', // the logs pipeline's otlp_http/loki exporter
         'frontend -> redis:6379',
         'collaboration-hub -> redis:6379',
         'frontend -> postgres:5432',

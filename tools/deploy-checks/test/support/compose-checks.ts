@@ -86,7 +86,7 @@ export function composeProblems(compose: unknown): string[] {
   if (!isObject(compose) || !isObject(compose['services'])) return [...problems, 'no services'];
   const services = compose['services'] as Record<string, Service>;
 
-  for (const name of [...APP_SERVICES, 'redis', 'postgres', 'mongodb', 'otel-collector', 'jaeger', 'load-generator']) {
+  for (const name of [...APP_SERVICES, 'redis', 'postgres', 'mongodb', 'otel-collector', 'jaeger', 'loki', 'load-generator']) {
     if (!services[name]) problems.push(`service ${name} is missing`);
   }
 
