@@ -1,4 +1,5 @@
 export { LIMITS } from './limits.const';
+export { REQUEST_DURATION_BUCKETS_SECONDS } from './duration-buckets.const';
 export {
   RouteRequestBody,
   WorkflowExecuteBody,

@@ -1,6 +1,7 @@
 import type * as grpc from '@grpc/grpc-js';
 import { metrics, ValueType } from '@opentelemetry/api';
 import type { Attributes, Histogram } from '@opentelemetry/api';
+import { REQUEST_DURATION_BUCKETS_SECONDS } from './duration-buckets.const';
 
 // The stable RPC semantic conventions (@opentelemetry/semantic-conventions 1.45.0) for gRPC calls,
 // measured by interceptors on both ends: every call counts, sampled or not (the spans come from the
@@ -15,9 +16,6 @@ const ATTR_SERVER_PORT = 'server.port';
 const RPC_SYSTEM_NAME_VALUE_GRPC = 'grpc';
 export const METRIC_RPC_CLIENT_CALL_DURATION = 'rpc.client.call.duration';
 export const METRIC_RPC_SERVER_CALL_DURATION = 'rpc.server.call.duration';
-
-/** The conventions' advice for both call-duration histograms, in seconds. */
-const RPC_DURATION_BUCKETS_SECONDS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
 
 /**
  * Status codes that make a call failed on the server side (the conventions' list for gRPC); on the
@@ -37,7 +35,8 @@ function durationHistogram(name: string, description: string): Histogram {
     description,
     unit: 's',
     valueType: ValueType.DOUBLE,
-    advice: { explicitBucketBoundaries: RPC_DURATION_BUCKETS_SECONDS },
+    // The conventions' advice for both call-duration histograms.
+    advice: { explicitBucketBoundaries: [...REQUEST_DURATION_BUCKETS_SECONDS] },
   });
 }
 

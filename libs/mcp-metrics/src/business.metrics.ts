@@ -2,11 +2,8 @@ import { ValueType, trace } from '@opentelemetry/api';
 import type { Counter, Histogram, UpDownCounter } from '@opentelemetry/api';
 import { boundedAttribute, nonNegative } from './bounded-attribute.util';
 import type { BoundedAttribute } from './bounded-attribute.util';
-import {
-  PARTICIPANT_BUCKETS,
-  REQUEST_DURATION_BUCKETS_SECONDS,
-  SESSION_DURATION_BUCKETS_SECONDS,
-} from './histogram-buckets.const';
+import { REQUEST_DURATION_BUCKETS_SECONDS } from '@mcp/contracts';
+import { PARTICIPANT_BUCKETS, SESSION_DURATION_BUCKETS_SECONDS } from './histogram-buckets.const';
 import {
   ATTR_MCP_MODEL_TYPE,
   ATTR_MCP_USER_HASH,

@@ -2,13 +2,8 @@
 // milliseconds; with values in seconds nearly everything would land in the first two buckets.
 // A view configured in @mcp/otel-bootstrap still wins over this advice.
 
-/**
- * Request-scale durations in seconds: the seed's millisecond buckets for HTTP
- * (5 ms … 10 s) converted to seconds. Model inference, content generation.
- */
-export const REQUEST_DURATION_BUCKETS_SECONDS: readonly number[] = [
-  0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10,
-];
+// Request-scale durations (model inference, content generation) use the seed's HTTP buckets, which
+// every hop shares: REQUEST_DURATION_BUCKETS_SECONDS of @mcp/contracts.
 
 /** Workflow runs chain several model calls and external APIs: 50 ms … 10 min. */
 export const WORKFLOW_DURATION_BUCKETS_SECONDS: readonly number[] = [

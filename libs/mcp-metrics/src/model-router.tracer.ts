@@ -2,7 +2,7 @@ import { SpanKind, ValueType, trace } from '@opentelemetry/api';
 import type { Attributes, Counter, Histogram, Span, Tracer, UpDownCounter } from '@opentelemetry/api';
 import { boundedAttribute, cappedSpanValue, nonNegative } from './bounded-attribute.util';
 import type { BoundedAttribute } from './bounded-attribute.util';
-import { REQUEST_DURATION_BUCKETS_SECONDS } from './histogram-buckets.const';
+import { REQUEST_DURATION_BUCKETS_SECONDS } from '@mcp/contracts';
 import { inputMessagesAttribute, readSafely, responseAttributes, routeAnswerUsage } from './gen-ai.attributes';
 import {
   ATTR_GEN_AI_OPERATION_NAME,

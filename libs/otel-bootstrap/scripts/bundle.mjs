@@ -16,6 +16,10 @@
 // Each file is evaluated package by package on first use (esbuild's lazy module wrappers, and one
 // getter per package in the shared files), so what loaded lazily before still does.
 //
+// The constants we take from @mcp/contracts (the shared histogram buckets) are bundled into the
+// bootstrap file through their own subpath (its compiled module, built first as a dependency): the
+// preload never loads the contracts package.
+//
 // Still loaded from node_modules, never bundled:
 // - @opentelemetry/api: ONE instance shared with the apps, which import it themselves;
 // - every library an instrumentation patches (http, express, pg, redis, @grpc/grpc-js, ...) and
@@ -78,8 +82,13 @@ const ALWAYS_EXTERNAL = new Set(['@opentelemetry/api', 'require-in-the-middle', 
 /** Besides @opentelemetry/*, the helpers of bundled packages that no app loads and no instrumentation patches. */
 const BUNDLED_HELPERS = new Set(['@fastify/otel', 'forwarded-parse', 'minimatch', 'brace-expansion', 'balanced-match']);
 
+/** Workspace packages whose modules we import are bundled, never loaded lazily. */
+const WORKSPACE_PACKAGES = new Set(['@mcp/contracts']);
+
 /** Each dependency our code requires lazily, other than the API and the groups, gets its own file. */
-const LAZY_PACKAGES = Object.keys(manifest.dependencies).filter((name) => !ALWAYS_EXTERNAL.has(name) && !GROUP_OF.has(name));
+const LAZY_PACKAGES = Object.keys(manifest.dependencies).filter(
+  (name) => !ALWAYS_EXTERNAL.has(name) && !GROUP_OF.has(name) && !WORKSPACE_PACKAGES.has(name),
+);
 const chunkFileOf = (specifier) => join(chunksDir, `${specifier.replace(/^@opentelemetry\//, '').replace(/^@/, '').replace(/\//g, '-')}.js`);
 
 const BUILTINS = new Set(builtinModules);
@@ -90,7 +99,7 @@ function packageNameOf(specifier) {
 }
 
 function isBundled(name) {
-  return !ALWAYS_EXTERNAL.has(name) && (name.startsWith('@opentelemetry/') || BUNDLED_HELPERS.has(name));
+  return !ALWAYS_EXTERNAL.has(name) && (name.startsWith('@opentelemetry/') || BUNDLED_HELPERS.has(name) || WORKSPACE_PACKAGES.has(name));
 }
 
 function requirePath(fromFile, toFile) {

@@ -1,5 +1,6 @@
 import type { AggregationType, MeterProvider, MetricReader, ViewOptions } from '@opentelemetry/sdk-metrics';
 import type { Resource } from '@opentelemetry/resources';
+import { REQUEST_DURATION_BUCKETS_SECONDS } from '@mcp/contracts/duration-buckets';
 import type { ResolvedConfig } from './config';
 import { otlpMetricExporter } from './exporters';
 import { describe, log } from './log';
@@ -8,12 +9,12 @@ import { observeProcessMetrics } from './process-metrics';
 import { METRIC_RENAME_VIEWS } from './semconv-migration';
 
 /**
- * The seed's explicit buckets (0 ms to 10 s), in seconds: the stable HTTP semantic conventions
- * measure `http.*.request.duration` in seconds, where the seed's `http.*.duration` was in ms.
+ * The seed's HTTP buckets (0 ms to 10 s), in seconds: the stable HTTP semantic conventions measure
+ * `http.*.request.duration` in seconds, where the seed's `http.*.duration` was in ms. The seed
+ * listed its HTTP buckets from 0 (the SDK's default boundaries); the shared list, which the other
+ * hops' histograms use as the conventions advise, starts at 5 ms: the 0 keeps these the seed's.
  */
-export const DURATION_BUCKETS_SECONDS: readonly number[] = [0, 5, 10, 25, 50, 75, 100, 250, 500, 750, 1000, 2500, 5000, 7500, 10000].map(
-  (ms) => ms / 1000,
-);
+export const DURATION_BUCKETS_SECONDS: readonly number[] = [0, ...REQUEST_DURATION_BUCKETS_SECONDS];
 
 export const HISTOGRAM_VIEW_INSTRUMENTS = ['http.server.request.duration', 'http.client.request.duration'] as const;
 

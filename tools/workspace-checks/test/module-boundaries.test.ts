@@ -23,6 +23,7 @@ describe('@nx/enforce-module-boundaries', () => {
     ['a lib importing the SDK', 'libs/mcp-metrics/src/probe.ts', "import { MeterProvider } from '@opentelemetry/sdk-metrics';\nexport const p = MeterProvider;"],
     ['a lib importing an app', 'libs/service-kit/src/probe.ts', "import '@mcp/frontend';"],
     ['a lib importing the telemetry bootstrap', 'libs/mcp-metrics/src/probe.ts', "import '@mcp/otel-bootstrap';"],
+    ['the bootstrap importing a lib', 'libs/otel-bootstrap/src/probe.ts', "import '@mcp/service-kit';"],
     ['contracts importing a lib', 'libs/contracts/src/probe.ts', "import '@mcp/service-kit';"],
     ['an app importing test support outside tests', 'apps/frontend/src/probe.ts', "import '@mcp/otlp-receiver';"],
   ])('reports %s', async (_case, path, code) => {
@@ -32,6 +33,7 @@ describe('@nx/enforce-module-boundaries', () => {
   it.each([
     ['an app importing libs, contracts and the bootstrap API', 'apps/frontend/src/probe.ts', "import '@mcp/service-kit';\nimport '@mcp/contracts';\nimport '@mcp/mcp-metrics';\nimport '@mcp/otel-bootstrap';\nimport '@opentelemetry/api';"],
     ['the bootstrap importing the SDK', 'libs/otel-bootstrap/src/probe.ts', "import { TracerProvider } from '@opentelemetry/sdk-trace';\nexport const p = TracerProvider;"],
+    ['the bootstrap importing a constant of the contracts', 'libs/otel-bootstrap/src/probe.ts', "import { REQUEST_DURATION_BUCKETS_SECONDS } from '@mcp/contracts/duration-buckets';\nexport const b = REQUEST_DURATION_BUCKETS_SECONDS;"],
     ['an app test importing test support', 'apps/frontend/test/probe.test.ts', "import '@mcp/otlp-receiver';\nimport '@mcp/test-kit';"],
   ])('accepts %s', async (_case, path, code) => {
     expect(await boundaryErrors(path, code)).toEqual([]);
