@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { WorkflowExecuteBody } from '@mcp/contracts';
-import { buildWorkflowBody, defaultSteps, newStep, STEP_TYPES } from './workflow';
+import { buildWorkflowBody, defaultSteps, newStep } from './workflow';
+import type { StepType } from './workflow';
 import { jaegerTraceUrl } from './trace-link';
+
+const STEP_TYPES: readonly StepType[] = ['model_inference', 'data_processing', 'external_api'];
 
 describe('workflow form', () => {
   it('builds a request the contract accepts from each of the three step types', () => {

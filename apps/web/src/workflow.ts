@@ -1,7 +1,6 @@
 import type { DataProcessingOperation, WorkflowExecuteBody, WorkflowStep } from '@mcp/contracts';
 
 export type StepType = WorkflowStep['type'];
-export const STEP_TYPES: readonly StepType[] = ['model_inference', 'data_processing', 'external_api'];
 
 /** DATA_PROCESSING_OPERATIONS of @mcp/contracts (a value import would bundle its gRPC half into the page). */
 export const OPERATIONS: readonly DataProcessingOperation[] = ['uppercase', 'lowercase', 'trim', 'word_count', 'char_count', 'extract_keywords', 'summarize', 'template', 'pick'];

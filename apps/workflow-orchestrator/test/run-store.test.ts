@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Db } from 'mongodb';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MemoryRunStore } from '../src/services/memory-run-store';
 import { MongoRunStore, RUNS_COLLECTION, runDocument } from '../src/services/mongo-run-store';
@@ -84,12 +85,18 @@ if (!MONGODB_URL) {
 describe.skipIf(!MONGODB_URL)('MongoRunStore (official driver; needs MONGODB_URL)', () => {
   const database = `orchestrator_test_${randomUUID().slice(0, 8)}`;
   const open = async () => new MongoRunStore({ url: MONGODB_URL, database, timeoutMs: 5_000, retentionMs: 60_000 });
+  /** The test's database through the driver itself: what the store does not show (indexes, stored documents, dropping it). */
+  const inDatabase = async <T>(use: (db: Db) => Promise<T>): Promise<T> => {
+    const { MongoClient } = await import('mongodb');
+    const client = new MongoClient(MONGODB_URL);
+    try {
+      return await use(client.db(database));
+    } finally {
+      await client.close();
+    }
+  };
 
-  afterAll(async () => {
-    const store = await open();
-    await store.dropDatabase();
-    await store.close();
-  });
+  afterAll(() => inDatabase((db) => db.dropDatabase()));
 
   runStoreContract(open);
 
@@ -97,24 +104,18 @@ describe.skipIf(!MONGODB_URL)('MongoRunStore (official driver; needs MONGODB_URL
     const store = await open();
     try {
       await store.ensureIndexes();
-      const { MongoClient } = await import('mongodb');
-      const client = new MongoClient(MONGODB_URL);
-      try {
-        const indexes = await client.db(database).collection(RUNS_COLLECTION).indexes();
-        expect(indexes).toEqual(
-          expect.arrayContaining([
-            expect.objectContaining({ key: { run_id: 1 }, unique: true }),
-            expect.objectContaining({ key: { idempotency_key: 1 }, unique: true, partialFilterExpression: { idempotency_key: { $type: 'string' } } }),
-            expect.objectContaining({ key: { expires_at: 1 }, expireAfterSeconds: 0 }),
-          ]),
-        );
-        const run = newRun();
-        await store.create(run);
-        const stored = await client.db(database).collection(RUNS_COLLECTION).findOne({ run_id: run.run_id });
-        expect(stored?.['expires_at']).toEqual(new Date(Date.parse(run.created_at) + 60_000));
-      } finally {
-        await client.close();
-      }
+      const indexes = await inDatabase((db) => db.collection(RUNS_COLLECTION).indexes());
+      expect(indexes).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ key: { run_id: 1 }, unique: true }),
+          expect.objectContaining({ key: { idempotency_key: 1 }, unique: true, partialFilterExpression: { idempotency_key: { $type: 'string' } } }),
+          expect.objectContaining({ key: { expires_at: 1 }, expireAfterSeconds: 0 }),
+        ]),
+      );
+      const run = newRun();
+      await store.create(run);
+      const stored = await inDatabase((db) => db.collection(RUNS_COLLECTION).findOne({ run_id: run.run_id }));
+      expect(stored?.['expires_at']).toEqual(new Date(Date.parse(run.created_at) + 60_000));
     } finally {
       await store.close();
     }

@@ -6,7 +6,6 @@ import { DocumentLoadInstrumentation } from '@opentelemetry/instrumentation-docu
 import { FetchInstrumentation } from '@opentelemetry/instrumentation-fetch';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor, StackContextManager, TracerProvider } from '@opentelemetry/sdk-trace';
-import type { SpanExporter } from '@opentelemetry/sdk-trace';
 
 export interface WebTracingOptions {
   /** `service.name` of the browser's spans, e.g. `web`. */
@@ -21,8 +20,6 @@ export interface WebTracingOptions {
   propagateTraceHeaderCorsUrls?: Array<string | RegExp>;
   /** Longest wait before a batch is exported (default 2000 ms; the page is short-lived). */
   scheduledDelayMillis?: number;
-  /** Replaces the OTLP exporter (tests). */
-  exporter?: SpanExporter;
 }
 
 export interface WebTracing {
@@ -49,7 +46,6 @@ function escapeRegExp(text: string): string {
 export function startWebTracing(options: WebTracingOptions): WebTracing {
   if (started) return started;
   const collectorUrl = absolute(options.collectorUrl);
-  const exporter = options.exporter ?? new OTLPTraceExporter({ url: collectorUrl });
   const provider = new TracerProvider({
     resource: resourceFromAttributes({
       'service.name': options.serviceName,
@@ -59,7 +55,7 @@ export function startWebTracing(options: WebTracingOptions): WebTracing {
     spanProcessors: [
       // The browser build also flushes when the page is hidden (tab closed, navigation).
       new BatchSpanProcessor({
-        exporter,
+        exporter: new OTLPTraceExporter({ url: collectorUrl }),
         scheduledDelayMillis: options.scheduledDelayMillis ?? 2_000,
         maxExportBatchSize: 256,
         maxQueueSize: 2_048,

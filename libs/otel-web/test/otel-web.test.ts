@@ -1,22 +1,25 @@
 import { SpanKind, context, trace } from '@opentelemetry/api';
-import { InMemorySpanExporter } from '@opentelemetry/sdk-trace';
+import { startOtlpReceiver } from '@mcp/otlp-receiver';
+import type { OtlpReceiver } from '@mcp/otlp-receiver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { extractTraceContext, injectTraceContext, startWebTracing, withTraceContext } from '../src/index';
 import type { WebTracing } from '../src/index';
 
 describe('otel-web', () => {
-  const exporter = new InMemorySpanExporter();
+  let receiver: OtlpReceiver;
   let tracing: WebTracing;
 
-  beforeAll(() => {
-    tracing = startWebTracing({ serviceName: 'web-test', collectorUrl: 'http://127.0.0.1:1/otlp/v1/traces', exporter, scheduledDelayMillis: 10 });
+  beforeAll(async () => {
+    receiver = await startOtlpReceiver();
+    tracing = startWebTracing({ serviceName: 'web-test', collectorUrl: receiver.endpoints.traces, scheduledDelayMillis: 10 });
   });
   afterAll(async () => {
     await tracing.shutdown();
+    await receiver.close();
   });
 
   it('is idempotent', () => {
-    expect(startWebTracing({ serviceName: 'other', collectorUrl: '/x', exporter })).toBe(tracing);
+    expect(startWebTracing({ serviceName: 'other', collectorUrl: '/x' })).toBe(tracing);
   });
 
   it('puts the active span into _otel as a W3C traceparent, and reads it back on the other side', async () => {
@@ -32,9 +35,8 @@ describe('otel-web', () => {
     expect(trace.getSpanContext(received.context)).toMatchObject({ traceId, spanId, isRemote: true });
 
     await tracing.forceFlush();
-    const exported = exporter.getFinishedSpans();
-    expect(exported.map((s) => s.name)).toContain('send session:join');
-    expect(exported.find((s) => s.name === 'send session:join')?.resource.attributes['service.name']).toBe('web-test');
+    const [exported] = await receiver.waitForSpans({ name: 'send session:join' });
+    expect(exported).toMatchObject({ traceId, spanId, kind: 'PRODUCER', resource: { 'service.name': 'web-test', 'telemetry.sdk.language': 'webjs' } });
   });
 
   it('carries nothing without a span, and ignores junk in an incoming _otel', () => {

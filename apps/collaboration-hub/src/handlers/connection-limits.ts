@@ -75,11 +75,6 @@ export class ConnectionLimits {
     });
   }
 
-  /** Open connections of `address` (for tests and logs). */
-  connectionsOf(address: string): number {
-    return this.perAddress.get(address) ?? 0;
-  }
-
   /** Bounds the events `socket` may send (a Socket.IO per-socket middleware, before any listener). */
   limitEvents(socket: HubSocket): void {
     const rate = this.options.maxEventsPerSecond;

@@ -233,11 +233,6 @@ export class CollaborationService {
   private forgetIfEmpty(sessionId: string): void {
     if (this.registry.connectionCount(sessionId) === 0 && this.broadcasts.get(sessionId)?.timer === undefined) this.broadcasts.delete(sessionId);
   }
-
-  /** Sessions with broadcast state (for tests: it must not outlive its sessions). */
-  get broadcastStates(): number {
-    return this.broadcasts.size;
-  }
 }
 
 function sessionsOf(socket: HubSocket): JoinedSession[] {

@@ -132,9 +132,4 @@ export class MongoRunStore implements RunStore {
   async close(): Promise<void> {
     await this.client.close();
   }
-
-  /** For tests: drop the database this store writes to. */
-  async dropDatabase(): Promise<void> {
-    await this.db.dropDatabase();
-  }
 }
