@@ -6,7 +6,8 @@ import { startFakeModelRouter } from './support/fake-model-router';
 import type { FakeModelRouter } from './support/fake-model-router';
 import { startFakeOrchestrator } from './support/fake-orchestrator';
 import type { FakeOrchestrator } from './support/fake-orchestrator';
-import { DATABASE_URL, REDIS_URL, closedPort, connectStores, http, startFrontend, uniqueSuffix } from './support/frontend-harness';
+import { freePort } from '@mcp/test-kit';
+import { DATABASE_URL, REDIS_URL, connectStores, http, startFrontend, uniqueSuffix } from './support/frontend-harness';
 import type { RunningFrontend, Stores } from './support/frontend-harness';
 
 describe('POST /api/route against the real Redis and PostgreSQL', () => {
@@ -161,7 +162,7 @@ describe('POST /api/route against the real Redis and PostgreSQL', () => {
       DATABASE_URL,
       LEDGER_TABLE: table,
       CACHE_KEY_PREFIX: prefix,
-      MODEL_ROUTER_ADDRESS: `127.0.0.1:${await closedPort()}`,
+      MODEL_ROUTER_ADDRESS: `127.0.0.1:${await freePort()}`,
       WORKFLOW_ORCHESTRATOR_URL: orchestrator.url,
     });
     extra.push(down);
@@ -178,7 +179,7 @@ describe('POST /api/route against the real Redis and PostgreSQL', () => {
     const user = `user-${suffix}-noredis`;
     const noRedis = await startFrontend({
       LOG_LEVEL: 'info',
-      REDIS_URL: `redis://127.0.0.1:${await closedPort()}`,
+      REDIS_URL: `redis://127.0.0.1:${await freePort()}`,
       DATABASE_URL,
       LEDGER_TABLE: table,
       CACHE_KEY_PREFIX: prefix,
@@ -206,7 +207,7 @@ describe('POST /api/route against the real Redis and PostgreSQL', () => {
     const noPg = await startFrontend({
       LOG_LEVEL: 'info',
       REDIS_URL,
-      DATABASE_URL: `postgres://postgres@127.0.0.1:${await closedPort()}/test`,
+      DATABASE_URL: `postgres://postgres@127.0.0.1:${await freePort()}/test`,
       LEDGER_TABLE: table,
       CACHE_KEY_PREFIX: prefix,
       MODEL_ROUTER_ADDRESS: router.address,

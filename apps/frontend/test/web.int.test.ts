@@ -8,7 +8,8 @@ import { randomBytes } from 'node:crypto';
 import { decodeExportRequest, encodeExportRequest, type WireTraceRequest } from '@mcp/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveWebDist } from '../src/routes/web.routes';
-import { closedPort, startFrontend } from './support/frontend-harness';
+import { freePort } from '@mcp/test-kit';
+import { startFrontend } from './support/frontend-harness';
 import type { RunningFrontend } from './support/frontend-harness';
 
 /** A stand-in collector: records what the proxy forwards, answers like an OTLP/HTTP endpoint. */
@@ -114,7 +115,7 @@ describe('web page and OTLP proxy', () => {
   });
 
   it('answers 503 when the collector is unreachable, and does not serve a page that is not built', async () => {
-    const other = await startFrontend({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `http://127.0.0.1:${await closedPort()}/v1/traces`, WEB_DIST_DIR: join(dist, 'missing') });
+    const other = await startFrontend({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `http://127.0.0.1:${await freePort()}/v1/traces`, WEB_DIST_DIR: join(dist, 'missing') });
     try {
       const down = await fetch(`${other.url}/otlp/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: asJson(webExport()) });
       expect(down.status).toBe(503);

@@ -4,7 +4,8 @@ import { startFakeModelRouter } from './support/fake-model-router';
 import type { FakeModelRouter } from './support/fake-model-router';
 import { sampleRun, startFakeOrchestrator } from './support/fake-orchestrator';
 import type { FakeOrchestrator } from './support/fake-orchestrator';
-import { closedPort, http, startFrontend } from './support/frontend-harness';
+import { freePort } from '@mcp/test-kit';
+import { http, startFrontend } from './support/frontend-harness';
 import type { RunningFrontend } from './support/frontend-harness';
 
 const workflow = {
@@ -124,7 +125,7 @@ describe('POST /api/workflow/execute and GET /api/workflow/runs/:id, forwarded t
   });
 
   it('503 when nothing listens at WORKFLOW_ORCHESTRATOR_URL, and /ready says so (which one: in the log)', async () => {
-    const down = await startFrontend({ LOG_LEVEL: 'info', MODEL_ROUTER_ADDRESS: router.address, WORKFLOW_ORCHESTRATOR_URL: `http://127.0.0.1:${await closedPort()}` });
+    const down = await startFrontend({ LOG_LEVEL: 'info', MODEL_ROUTER_ADDRESS: router.address, WORKFLOW_ORCHESTRATOR_URL: `http://127.0.0.1:${await freePort()}` });
     extra.push(down);
     const answer = await http(`${down.url}/api/workflow/execute`, { json: workflow });
     expect(answer.status).toBe(503);

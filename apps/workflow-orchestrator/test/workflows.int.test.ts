@@ -5,7 +5,8 @@ import { randomUUID } from 'node:crypto';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { WorkflowProgressEvent, type WorkflowRun } from '@mcp/contracts';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { closedPort, startExternalApi, startHubRecorder, type HubRecorder, type TestServer } from './support/http-fixtures';
+import { freePort } from '@mcp/test-kit';
+import { startExternalApi, startHubRecorder, type HubRecorder, type TestServer } from './support/http-fixtures';
 import { standInAnswer, startModelRouterStandIn, type ModelRouterStandIn } from './support/model-router.stand-in';
 import { startOrchestrator, type Orchestrator, type OrchestratorOptions } from './support/orchestrator.harness';
 
@@ -219,7 +220,7 @@ describe('validation: 4xx naming the problem, nothing stored, nothing run', () =
 describe('EXTERNAL_API_ALLOWLIST', () => {
   it('rejects a workflow with a step to another host with 400 naming the step, before anything is stored or run', async () => {
     const o = await orchestrator();
-    const otherPort = await closedPort();
+    const otherPort = await freePort();
     const { status, body } = await o.execute({
       workflow_type: 'exfiltrate',
       session_id: 'watchers',
@@ -355,7 +356,7 @@ describe('model-router failures: a failed run with a clear error, in time', () =
   }
 
   it('down (nothing listening) → "model-router unavailable", later steps not run, hub told', async () => {
-    const o = await orchestrator({ env: { MODEL_ROUTER_ADDRESS: `127.0.0.1:${await closedPort()}` } });
+    const o = await orchestrator({ env: { MODEL_ROUTER_ADDRESS: `127.0.0.1:${await freePort()}` } });
     const run = await expectFailedRun(o, 'model-router unavailable', 503);
     expect(hub.events().map((e) => WorkflowProgressEvent.parse(e))).toMatchObject([
       { type: 'run.started' },
@@ -402,7 +403,7 @@ describe('external_api failures fail the step, not the request', () => {
   });
 
   it('a refused connection names the error code', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const o = await orchestrator({ env: { EXTERNAL_API_ALLOWLIST: `127.0.0.1:${port}` } });
     const { body: run } = await o.execute({ workflow_type: 'ext', steps: [{ type: 'external_api', name: 'call', url: `http://127.0.0.1:${port}/x` }] });
     expect(run.steps[0]).toMatchObject({ status: 'failed', error: `external API request to 127.0.0.1:${port} failed: ECONNREFUSED` });
@@ -420,7 +421,7 @@ describe('the collaboration-hub never fails or holds up a run', () => {
   const body = { workflow_type: 'hubless', session_id: 'sess-hub', input_data: { text: 'a b c' }, steps: [{ type: 'data_processing', name: 'count', operation: 'word_count' }] };
 
   it('hub down (nothing listening): the run completes, the failure is logged as a warning', async () => {
-    const o = await orchestrator({ env: { COLLABORATION_HUB_URL: `http://127.0.0.1:${await closedPort()}` } });
+    const o = await orchestrator({ env: { COLLABORATION_HUB_URL: `http://127.0.0.1:${await freePort()}` } });
     const { status, body: run } = await o.execute(body);
     expect(status).toBe(200);
     expect(run).toMatchObject({ status: 'completed', output: { word_count: 3 } });
@@ -507,7 +508,7 @@ describe('/health and /ready', () => {
   });
 
   it('/ready is 503 when the model-router or the store is down; which one, only in the log', async () => {
-    const o = await orchestrator({ env: { MODEL_ROUTER_ADDRESS: `127.0.0.1:${await closedPort()}` } });
+    const o = await orchestrator({ env: { MODEL_ROUTER_ADDRESS: `127.0.0.1:${await freePort()}` } });
     o.store.down.ping = true;
     const ready = await fetch(`${o.url}/ready`);
     expect(ready.status).toBe(503);

@@ -1,4 +1,4 @@
-import { createServer } from 'node:net';
+import { freePort } from '@mcp/test-kit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startApp, stopApps } from './support/app-process';
 
@@ -6,24 +6,15 @@ import { startApp, stopApps } from './support/app-process';
 // the status and `{"ready":false}`, nothing else; which dependency failed, and how, is in its log.
 afterEach(stopApps);
 
-/** A port nothing listens on (bound, then closed). */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 describe('/ready tells the world only whether the service is ready', () => {
   const cases: Array<{ app: string; env: () => Promise<Record<string, string>>; failing: string[] }> = [
     {
       app: 'frontend',
-      env: async () => ({ REDIS_URL: `redis://127.0.0.1:${await closedPort()}`, MODEL_ROUTER_ADDRESS: `127.0.0.1:${await closedPort()}`, WORKFLOW_ORCHESTRATOR_URL: `http://127.0.0.1:${await closedPort()}`}),
+      env: async () => ({ REDIS_URL: `redis://127.0.0.1:${await freePort()}`, MODEL_ROUTER_ADDRESS: `127.0.0.1:${await freePort()}`, WORKFLOW_ORCHESTRATOR_URL: `http://127.0.0.1:${await freePort()}`}),
       failing: ['redis', 'model_router', 'orchestrator'],
     },
-    { app: 'workflow-orchestrator', env: async () => ({ MODEL_ROUTER_ADDRESS: `127.0.0.1:${await closedPort()}` }), failing: ['model_router'] },
-    { app: 'collaboration-hub', env: async () => ({ REDIS_URL: `redis://127.0.0.1:${await closedPort()}` }), failing: ['redis'] },
+    { app: 'workflow-orchestrator', env: async () => ({ MODEL_ROUTER_ADDRESS: `127.0.0.1:${await freePort()}` }), failing: ['model_router'] },
+    { app: 'collaboration-hub', env: async () => ({ REDIS_URL: `redis://127.0.0.1:${await freePort()}` }), failing: ['redis'] },
   ];
 
   for (const { app, env, failing } of cases) {

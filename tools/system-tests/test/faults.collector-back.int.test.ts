@@ -9,7 +9,8 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startOtlpReceiver, type OtlpReceiver } from '@mcp/otlp-receiver';
 import { startSystem, type RunningSystem } from './support/system';
-import { freePort, newTrace, postJsonRaw, sleep } from './support/faults';
+import { freePort } from '@mcp/test-kit';
+import { newTrace, postJsonRaw, sleep } from './support/faults';
 import { SERVICES, spanCounts } from './support/sdk-counts';
 
 const run = randomUUID().slice(0, 8);

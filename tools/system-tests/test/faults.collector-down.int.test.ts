@@ -8,7 +8,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startSystem, type RunningSystem } from './support/system';
-import { freePort, pollUntil, postJsonRaw } from './support/faults';
+import { freePort } from '@mcp/test-kit';
+import { pollUntil, postJsonRaw } from './support/faults';
 import { rssMiB, SERVICES, spanCounts, type SpanCounts } from './support/sdk-counts';
 
 const run = randomUUID().slice(0, 8);

@@ -19,13 +19,12 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { readdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments, parse as parseYaml } from 'yaml';
 import { createModelRouterClient } from '@mcp/contracts';
-import { REPO_ROOT } from '@mcp/test-kit';
+import { REPO_ROOT, freePort } from '@mcp/test-kit';
 import { postJson, startSystem, type RunningSystem } from './support/system';
 
 const run = randomUUID().slice(0, 8);
@@ -36,17 +35,6 @@ type Key = keyof typeof SERVICES;
 function manifestEnv(service: string): Record<string, string> {
   const docs = parseAllDocuments(readFileSync(join(REPO_ROOT, 'deploy/k8s/base', `${service}.yaml`), 'utf8')).map((d) => d.toJS() as { kind?: string; data?: Record<string, string> });
   return docs.find((d) => d?.kind === 'ConfigMap')?.data ?? {};
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** An address of this machine other than loopback: how another pod would reach this one. */
@@ -135,7 +123,8 @@ beforeAll(async () => {
     const manifest = manifestEnv(SERVICES[key]);
     exporters = manifest['OTEL_METRICS_EXPORTER'] ?? '';
     host = manifest['OTEL_EXPORTER_PROMETHEUS_HOST'] ?? '';
-    metricsPorts[key] = await freePort();
+    // The services serve their metrics on every interface (the manifests' host).
+    metricsPorts[key] = await freePort('0.0.0.0');
     // The manifests' settings; only the port is ours (four services on one machine).
     serviceEnv[key] = { OTEL_METRICS_EXPORTER: exporters, OTEL_EXPORTER_PROMETHEUS_PORT: String(metricsPorts[key]), ...(manifest['OTEL_EXPORTER_PROMETHEUS_HOST'] !== undefined && { OTEL_EXPORTER_PROMETHEUS_HOST: host }) };
   }

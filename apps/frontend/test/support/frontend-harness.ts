@@ -1,8 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -23,15 +21,6 @@ export const DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/test';
 /** A name no other run (or parallel test file) uses: keys and tables of this run are found and removed by it. */
 export function uniqueSuffix(): string {
   return `${process.pid}_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
-}
-
-/** A 127.0.0.1 port nothing listens on (bound, then released). */
-export async function closedPort(): Promise<number> {
-  const server = createNetServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 export interface RunningFrontend {

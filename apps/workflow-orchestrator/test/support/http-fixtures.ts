@@ -132,12 +132,3 @@ export async function startHubRecorder(): Promise<HubRecorder> {
   recorder.events = () => server.requests.filter((r) => r.method === 'POST').map((r) => JSON.parse(r.body) as unknown);
   return recorder;
 }
-
-/** A port nothing listens on (bound, then released). */
-export async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}

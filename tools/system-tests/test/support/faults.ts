@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as http from 'node:http';
 import * as net from 'node:net';
+import { freePort } from '@mcp/test-kit';
 
 /** A fresh W3C trace id and a `traceparent` that makes it the parent of whatever the service does. */
 export function newTrace(): { traceId: string; traceparent: string } {
@@ -39,18 +40,6 @@ export function request(url: string, options: { method?: string; headers?: Recor
 
 export function postJsonRaw(url: string, body: unknown, headers: Record<string, string> = {}, timeoutMs?: number): Promise<Outcome> {
   return request(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body), timeoutMs });
-}
-
-/** A free TCP port on 127.0.0.1 (closed again before returning; nothing listens on it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /**

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '@mcp/otlp-receiver';
-import { appFacts, serviceEntry, spawnService, type ServiceProcess } from '@mcp/test-kit';
+import { appFacts, freePort, serviceEntry, spawnService, type ServiceProcess } from '@mcp/test-kit';
 import { expect } from 'vitest';
 import { saveInventory } from './telemetry-inventory';
 
@@ -151,19 +151,6 @@ export async function startSystem(suffix: string, options: SystemOptions = {}): 
     },
   };
   return system;
-}
-
-/** A port free right now (listened on and closed), for a service whose address must be known before it starts. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 export async function postJson(url: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: Record<string, unknown>; headers: Headers }> {
