@@ -2,7 +2,9 @@ import { describeIssues, LIMITS, WorkflowExecuteBody, type WorkflowRun } from '@
 import { HttpError, httpStatusOfGrpc } from '@mcp/service-kit';
 import type { FastifyInstance } from 'fastify';
 import { outageCodeOfStepError } from '../services/steps/model-inference.step';
-import { IdempotencyConflictError, RunStoreUnavailableError, type WorkflowService } from '../services/workflow.service';
+import { IdempotencyConflictError } from '../services/idempotency';
+import { RunStoreUnavailableError } from '../services/run-store';
+import type { WorkflowService } from '../services/workflow.service';
 
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
 /** Printable ASCII without spaces, 1-128 characters (a UUID, a ULID, an opaque token). */

@@ -71,3 +71,12 @@ export class RunNotFoundError extends Error {
     this.name = 'RunNotFoundError';
   }
 }
+
+/** The run store could not be reached: nothing can be recorded, so nothing may run. */
+export class RunStoreUnavailableError extends Error {
+  readonly code = 'RUN_STORE_UNAVAILABLE';
+  constructor(readonly operation: string) {
+    super(`run store unavailable (${operation})`);
+    this.name = 'RunStoreUnavailableError';
+  }
+}

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LIMITS, type WorkflowExecuteBody, type WorkflowProgressEvent, type WorkflowRun, type WorkflowStep, type WorkflowStepRecord } from '@mcp/contracts';
 import type { WorkflowTracer } from '@mcp/mcp-metrics';
@@ -6,27 +6,9 @@ import { currentTraceId } from '@mcp/service-kit';
 import type { Logger } from 'pino';
 import { hostOf, isAllowed, type AllowlistEntry } from './allowlist';
 import type { ProgressNotifier } from './progress-notifier';
-import { RunNotFoundError, jsonBytes, withOutput, type IdempotencyClaim, type RunCompletion, type RunStore } from './run-store';
+import { IdempotencyConflictError, requestHash } from './idempotency';
+import { RunNotFoundError, RunStoreUnavailableError, jsonBytes, withOutput, type IdempotencyClaim, type RunCompletion, type RunStore } from './run-store';
 import { StepError, tooLarge, type StepContext, type StepExecutors, type StepOutput, type WorkflowData } from './steps';
-
-/** The run store could not be reached: nothing can be recorded, so nothing may run. */
-export class RunStoreUnavailableError extends Error {
-  readonly code = 'RUN_STORE_UNAVAILABLE';
-  constructor(readonly operation: string) {
-    super(`run store unavailable (${operation})`);
-    this.name = 'RunStoreUnavailableError';
-  }
-}
-
-/** An Idempotency-Key reused with a different request body. */
-export class IdempotencyConflictError extends Error {
-  readonly code = 'IDEMPOTENCY_CONFLICT';
-  constructor() {
-    // Without the run's id: whoever guesses a key must not learn the capability to read its run.
-    super('Idempotency-Key was already used with a different request body');
-    this.name = 'IdempotencyConflictError';
-  }
-}
 
 /** Thrown inside the run's span so that it and the run metrics record the failure; caught right outside. */
 class WorkflowRunFailed extends Error {
@@ -67,22 +49,6 @@ const newRunId = (): string => randomBytes(16).toString('base64url');
 /** A run's public handle for progress events and telemetry: unique enough to tell runs apart, grants nothing. */
 const newProgressId = (): string => randomBytes(8).toString('hex');
 const elapsedMs = (since: number): number => Math.round((performance.now() - since) * 1000) / 1000;
-
-/** JSON with object keys sorted, so one request body always hashes the same whatever its key order. */
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
-}
-
-export function requestHash(body: WorkflowExecuteBody): string {
-  return createHash('sha256').update(canonicalJson(body)).digest('hex');
-}
 
 /**
  * The JSON size of a step's output, checked against the limits: one step's output, and the run's
