@@ -136,6 +136,7 @@ export function createHub(deps: HubDependencies): Hub {
         }),
       ]);
       clearTimeout(timer);
+      collaboration.stopCrossInstanceQueries();
       await io.of('/').adapter.close();
     },
   };

@@ -66,6 +66,8 @@ export class CollaborationService {
   private readonly maxParticipants: number;
   private readonly broadcastIntervalMs: number;
   private readonly broadcasts = new Map<string, ParticipantsBroadcast>();
+  /** Set at shutdown, before the adapter's Redis clients close: queries stay on this instance. */
+  private localOnly = false;
 
   constructor(options: CollaborationServiceOptions) {
     this.io = options.io;
@@ -168,12 +170,22 @@ export class CollaborationService {
     return deliveredTo;
   }
 
-  /** The connections in `room` on every instance, within the requests timeout. */
+  /**
+   * From now on, participant lists and delivery counts come from this instance only. Called at
+   * shutdown before the adapter closes: a cross-instance query publishes on the adapter's Redis
+   * client without awaiting it, so one made once that client is closed (a late disconnect, a trailing
+   * broadcast) rejects where nothing can catch it, and the unhandled rejection fails the exit.
+   */
+  stopCrossInstanceQueries(): void {
+    this.localOnly = true;
+  }
+
+  /** The connections in `room` on every instance (this one only once shutting down), within the requests timeout. */
   private async socketsIn(room: string): Promise<Array<{ data: unknown }>> {
     let timer: NodeJS.Timeout | undefined;
     try {
       return await Promise.race([
-        this.io.in(room).fetchSockets(),
+        (this.localOnly ? this.io.local : this.io).in(room).fetchSockets(),
         new Promise<never>((_resolve, reject) => {
           timer = setTimeout(() => reject(new Error(`no answer from the other instances within ${this.requestsTimeoutMs} ms`)), this.requestsTimeoutMs);
         }),
