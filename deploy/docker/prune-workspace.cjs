@@ -13,7 +13,8 @@
  * app names in devDependencies (test-kit, otlp-receiver) and installs their dependencies (vitest,
  * …), so the "production" tree is most of the workspace. This walks the real, installed tree from
  * the app's `dependencies` (and `optionalDependencies`, and installed non-optional peers), the way
- * Node's resolution does, and copies nothing else: no devDependency, no test, no source.
+ * Node's resolution does, and copies nothing else: no devDependency, no test, no source, no file
+ * Node does not load at run time (type declarations, packages' source maps and documentation).
  *
  * Run after `npm ci` and the app's build, in the build stage of the app's Dockerfile.
  */
@@ -92,12 +93,26 @@ function planClosure(root, appDir) {
   return { app: path.relative(absoluteRoot, appAbs), packages: [...packages].sort(), workspaces: [...workspaces].sort(), links };
 }
 
+// Files Node never loads when it runs the app: type declarations, TypeScript sources, build info,
+// and, in installed packages, source maps (the images run without --enable-source-maps; our own
+// maps stay, so that flag gives TypeScript positions) and documentation other than licences. They
+// were half of each app's closure (BENCHMARKS.md, "Image sizes").
+const NOT_RUN = /\.(d\.[cm]?ts(\.map)?|[cm]?tsx?|tsbuildinfo)$/i;
+const NOT_RUN_IN_PACKAGES = /\.(map|md|markdown)$/i;
+const LICENCE = /^(licen[cs]e|notice|copying|authors)/i;
+
+function runTimeFile(source, inPackage) {
+  const name = path.basename(source);
+  if (!NOT_RUN.test(name) && !(inPackage && NOT_RUN_IN_PACKAGES.test(name))) return true;
+  return LICENCE.test(name) || fs.lstatSync(source).isDirectory();
+}
+
 /** Copies a package directory without the node_modules inside it (those are copied when needed). */
 function copyPackage(src, dest) {
   fs.cpSync(src, dest, {
     recursive: true,
     dereference: false,
-    filter: (source) => path.relative(src, source).split(path.sep)[0] !== 'node_modules',
+    filter: (source) => path.relative(src, source).split(path.sep)[0] !== 'node_modules' && runTimeFile(source, true),
   });
 }
 
@@ -112,7 +127,7 @@ function copyWorkspace(src, dest) {
   for (const entry of manifest.files) {
     const from = path.join(src, entry);
     if (!fs.existsSync(from)) throw new Error(`${from} is listed in "files" but missing (build the library first)`);
-    fs.cpSync(from, path.join(dest, entry), { recursive: true });
+    fs.cpSync(from, path.join(dest, entry), { recursive: true, filter: (source) => runTimeFile(source, false) });
   }
 }
 
@@ -129,7 +144,7 @@ function prune(root, appDir, outDir) {
   if (!fs.existsSync(path.join(appSrc, buildDir))) throw new Error(`${plan.app}/${buildDir} is missing: build the app first`);
   fs.mkdirSync(path.join(out, plan.app), { recursive: true });
   fs.copyFileSync(path.join(appSrc, 'package.json'), path.join(out, plan.app, 'package.json'));
-  fs.cpSync(path.join(appSrc, buildDir), path.join(out, plan.app, buildDir), { recursive: true });
+  fs.cpSync(path.join(appSrc, buildDir), path.join(out, plan.app, buildDir), { recursive: true, filter: (source) => runTimeFile(source, false) });
 
   for (const rel of plan.workspaces) copyWorkspace(path.join(absoluteRoot, rel), path.join(out, rel));
   for (const rel of plan.packages) copyPackage(path.join(absoluteRoot, rel), path.join(out, rel));

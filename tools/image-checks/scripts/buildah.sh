@@ -10,9 +10,10 @@ set -euo pipefail
 state="${MCP_IMAGE_CHECKS_DIR:-/var/lib/mcp-image-checks}"
 sudo_=()
 [ "$(id -u)" -eq 0 ] || sudo_=(sudo -n)
-base=("${sudo_[@]}" buildah --root "$state/storage" --runroot "$state/run")
+# Its temporary files and the RUN --mount=type=cache directories (npm ci's cache) are kept there too.
+base=("${sudo_[@]}" env TMPDIR="$state/tmp" buildah --root "$state/storage" --runroot "$state/run")
+"${sudo_[@]}" mkdir -p "$state/tmp"
 if [ ! -s "$state/storage-driver" ]; then
-  "${sudo_[@]}" mkdir -p "$state"
   driver=vfs
   if probe="$("${base[@]}" --storage-driver overlay from scratch 2>/dev/null)"; then
     "${base[@]}" --storage-driver overlay mount "$probe" >/dev/null 2>&1 && driver=overlay
