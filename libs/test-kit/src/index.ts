@@ -1,5 +1,2 @@
-export { spawnService, serviceEnv, killAllServices, useProcessCleanup } from './service-process';
-export type { SpawnOptions, ServiceProcess, ExitInfo, PreloadMode } from './service-process';
-export { freePort } from './ports';
-export { REPO_ROOT, REGISTER_PATH, serviceEntry, appFacts } from './paths';
-export type { AppFacts } from './paths';
+export * from './services';
+export { useProcessCleanup } from './cleanup';

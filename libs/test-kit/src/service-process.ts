@@ -1,8 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readSync } from 'node:fs';
 import { basename } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { afterAll, afterEach } from 'vitest';
 import { REGISTER_PATH, REPO_ROOT } from './paths';
 
 /** How the bootstrap is preloaded: `node --require <register.js>` (the services' way) or `node --import <register.js>`. */
@@ -19,6 +18,21 @@ export interface SpawnOptions {
   preload?: PreloadMode;
   /** Absolute paths `--require`d BEFORE the bootstrap (e.g. a simulated broken install). */
   requireBefore?: string[];
+  /** Node options before everything else (e.g. a benchmark's own preload with `preload: 'none'`, or `--trace-gc`). */
+  nodeArgs?: string[];
+  /** A command that runs Node for us, e.g. `['taskset', '-c', '0']`; it must exec Node (the pid stays Node's). */
+  prefix?: string[];
+  /**
+   * stdout and stderr go to this file instead of pipes to this process, and are read from it only
+   * when asked (`stdout()`, waiting for a line): a service that logs a line per request under load
+   * costs the caller no CPU. `stdout()` then holds both streams and `stderr()` is empty.
+   */
+  logFile?: string;
+  /**
+   * Default true: short batch and metric intervals and export timeout, so a test sees its telemetry
+   * within a second. false keeps the SDK's defaults (a benchmark measures what production pays).
+   */
+  quickExport?: boolean;
   /** Arguments after the script path. */
   args?: string[];
   /** Working directory; default the repo root. */
@@ -80,18 +94,20 @@ function baseEnv(): NodeJS.ProcessEnv {
 
 /**
  * Environment for a fixture: the receiver as OTLP endpoint, short batch and metric intervals so a
- * test sees its telemetry within a second, and a service name of its own.
+ * test sees its telemetry within a second (unless `quickExport` is false), and a service name of its own.
  */
-export function serviceEnv(options: Pick<SpawnOptions, 'endpoint' | 'serviceName' | 'env'>): NodeJS.ProcessEnv {
+export function serviceEnv(options: Pick<SpawnOptions, 'endpoint' | 'serviceName' | 'env' | 'quickExport'>): NodeJS.ProcessEnv {
   const env = baseEnv();
-  Object.assign(env, {
-    OTEL_SERVICE_NAME: options.serviceName,
-    OTEL_BSP_SCHEDULE_DELAY: '200',
-    OTEL_BLRP_SCHEDULE_DELAY: '200',
-    OTEL_METRIC_EXPORT_INTERVAL: '500',
-    // A dead receiver must not hold a test for the exporters' default 10 s.
-    OTEL_EXPORTER_OTLP_TIMEOUT: '3000',
-  });
+  env['OTEL_SERVICE_NAME'] = options.serviceName;
+  if (options.quickExport ?? true) {
+    Object.assign(env, {
+      OTEL_BSP_SCHEDULE_DELAY: '200',
+      OTEL_BLRP_SCHEDULE_DELAY: '200',
+      OTEL_METRIC_EXPORT_INTERVAL: '500',
+      // A dead receiver must not hold a test for the exporters' default 10 s.
+      OTEL_EXPORTER_OTLP_TIMEOUT: '3000',
+    });
+  }
   if (options.endpoint !== undefined) env['OTEL_EXPORTER_OTLP_ENDPOINT'] = options.endpoint;
   for (const [key, value] of Object.entries(options.env ?? {})) {
     if (value === undefined) delete env[key];
@@ -118,16 +134,20 @@ const defaultReadyLine = (line: Record<string, unknown>): boolean => (line['read
 export async function spawnService(script: string, options: SpawnOptions): Promise<ServiceProcess> {
   const fixture = basename(script);
   const args = [
+    ...(options.nodeArgs ?? []),
     ...(options.requireBefore ?? []).flatMap((file) => ['--require', file]),
     ...preloadArgs(options.preload ?? 'require'),
     script,
     ...(options.args ?? []),
   ];
-  const child = spawn(process.execPath, args, {
+  const [command, ...prefixArgs] = [...(options.prefix ?? []), process.execPath];
+  const logFd = options.logFile === undefined ? undefined : openSync(options.logFile, 'w');
+  const child = spawn(command as string, [...prefixArgs, ...args], {
     cwd: options.cwd ?? REPO_ROOT,
     env: serviceEnv(options),
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: logFd === undefined ? ['ignore', 'pipe', 'pipe'] : ['ignore', logFd, logFd],
   });
+  if (logFd !== undefined) closeSync(logFd);
   running.add(child);
 
   let out = '';
@@ -138,9 +158,7 @@ export async function spawnService(script: string, options: SpawnOptions): Promi
   let exit: ExitInfo | undefined;
   const exitWaiters = new Set<() => void>();
 
-  child.stdout.setEncoding('utf8');
-  child.stderr.setEncoding('utf8');
-  child.stdout.on('data', (chunk: string) => {
+  const onStdout = (chunk: string): void => {
     out += chunk;
     partial += chunk;
     const parts = partial.split('\n');
@@ -156,18 +174,47 @@ export async function spawnService(script: string, options: SpawnOptions): Promi
       }
     }
     for (const wake of [...lineWaiters]) wake();
-  });
-  child.stderr.on('data', (chunk: string) => {
-    err += chunk;
-  });
+  };
+  // With a log file: what was written since the last look, read when someone looks.
+  let logOffset = 0;
+  const readLog = (): void => {
+    if (options.logFile === undefined) return;
+    let fd: number;
+    try {
+      fd = openSync(options.logFile, 'r');
+    } catch {
+      return; // removed by the caller meanwhile
+    }
+    try {
+      const size = fstatSync(fd).size;
+      if (size <= logOffset) return;
+      const buffer = Buffer.alloc(size - logOffset);
+      const read = readSync(fd, buffer, 0, buffer.length, logOffset);
+      logOffset += read;
+      onStdout(buffer.subarray(0, read).toString('utf8'));
+    } finally {
+      closeSync(fd);
+    }
+  };
+  if (child.stdout && child.stderr) {
+    child.stdout.setEncoding('utf8');
+    child.stderr.setEncoding('utf8');
+    child.stdout.on('data', onStdout);
+    child.stderr.on('data', (chunk: string) => {
+      err += chunk;
+    });
+  }
   child.on('exit', (code, signal) => {
+    readLog();
     exit = { code, signal };
     running.delete(child);
     for (const wake of [...exitWaiters, ...lineWaiters]) wake();
   });
 
-  const describe = (): string =>
-    `--- ${fixture} (pid ${child.pid ?? '?'}) exit=${exit ? JSON.stringify(exit) : 'running'}\n--- stdout:\n${out.slice(-8000)}\n--- stderr:\n${err.slice(-8000)}`;
+  const describe = (): string => {
+    readLog();
+    return `--- ${fixture} (pid ${child.pid ?? '?'}) exit=${exit ? JSON.stringify(exit) : 'running'}\n--- stdout:\n${out.slice(-8000)}\n--- stderr:\n${err.slice(-8000)}`;
+  };
 
   const waitForJsonLine = (predicate: (line: Record<string, unknown>) => boolean, timeoutMs = 15_000): Promise<Record<string, unknown>> =>
     new Promise((resolve, reject) => {
@@ -190,11 +237,14 @@ export async function spawnService(script: string, options: SpawnOptions): Promi
         reject(new Error(`${fixture}: no matching stdout line within ${timeoutMs} ms\n${describe()}`));
       }, timeoutMs);
       const wake = (): void => void check();
+      const poll = options.logFile === undefined ? undefined : setInterval(readLog, 50);
       const finish = (): void => {
         clearTimeout(timer);
+        clearInterval(poll);
         lineWaiters.delete(wake);
       };
       lineWaiters.add(wake);
+      readLog();
       check();
     });
 
@@ -226,9 +276,15 @@ export async function spawnService(script: string, options: SpawnOptions): Promi
     pid: child.pid ?? -1,
     port,
     url: `http://127.0.0.1:${port}`,
-    stdout: () => out,
+    stdout: () => {
+      readLog();
+      return out;
+    },
     stderr: () => err,
-    jsonLines: () => [...lines],
+    jsonLines: () => {
+      readLog();
+      return [...lines];
+    },
     waitForJsonLine,
     kill: (signal: NodeJS.Signals = 'SIGTERM') => {
       if (!exit) child.kill(signal);
@@ -237,6 +293,17 @@ export async function spawnService(script: string, options: SpawnOptions): Promi
     exitInfo: () => exit,
     describe,
   };
+}
+
+/** SIGTERM, then SIGKILL if it has not exited within `graceMs`; resolves once it is gone. */
+export async function stopService(service: ServiceProcess, graceMs: number): Promise<void> {
+  service.kill('SIGTERM');
+  try {
+    await service.waitForExit(graceMs);
+  } catch {
+    service.kill('SIGKILL');
+    await service.waitForExit(5_000).catch(() => undefined);
+  }
 }
 
 /** SIGKILLs every process still running and waits (bounded) for each to be gone. */
@@ -256,10 +323,4 @@ export async function killAllServices(): Promise<void> {
         }),
     ),
   );
-}
-
-/** Installs afterEach/afterAll hooks that kill every process this test file started. */
-export function useProcessCleanup(): void {
-  afterEach(killAllServices);
-  afterAll(killAllServices);
 }

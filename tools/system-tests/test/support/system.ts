@@ -1,15 +1,11 @@
 import { createServer, type Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '@mcp/otlp-receiver';
-import { appFacts, freePort, serviceEntry, spawnService, type ServiceProcess } from '@mcp/test-kit';
+import { startServices, type ServiceKey, type ServiceProcess } from '@mcp/test-kit';
 import { expect } from 'vitest';
 import { saveInventory } from './telemetry-inventory';
 
-export const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
-export const DATABASE_URL = process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+export { REDIS_URL, DATABASE_URL } from '@mcp/test-kit';
 export const INTERNAL_API_SECRET = `system-test-${randomUUID()}`;
 
 /** The whole system as real processes, each with the telemetry preload, exporting to one receiver. */
@@ -55,102 +51,47 @@ export interface SystemOptions {
   /** Spans to leave out of the run's live telemetry check (telemetry-check.global.ts): ones a test forged on purpose. */
   notInInventory?: (span: ReceivedSpan) => boolean;
   /** Extra environment per service, applied last. */
-  serviceEnv?: Partial<Record<'modelRouter' | 'hub' | 'orchestrator' | 'frontend', Env>>;
+  serviceEnv?: Partial<Record<ServiceKey, Env>>;
 }
 
 /**
- * Starts model-router, collaboration-hub, workflow-orchestrator and frontend in dependency order on
- * free ports (each learns the others' real addresses), against the machine's Redis and PostgreSQL.
- * MongoDB does not run here: the orchestrator uses its in-process run store unless MONGODB_URL is set.
+ * The four services as @mcp/test-kit's startServices starts them (the workflow benchmark uses the
+ * same), with the preload exporting to a receiver of this test, and an external API for the
+ * orchestrator's external-API step.
  */
 export async function startSystem(suffix: string, options: SystemOptions = {}): Promise<RunningSystem> {
   const receiver = await startOtlpReceiver();
   const external = await startExternalApi();
   const per = options.serviceEnv ?? {};
-  const common = {
-    endpoint: options.endpoint ?? receiver.url,
-    env: {
-      REDIS_URL,
-      DATABASE_URL,
-      INTERNAL_API_SECRET,
-      PORT: '0',
-      LOG_LEVEL: 'info',
-      MODEL_LATENCY_SCALE: '0.2',
-      OTEL_METRIC_EXPORT_INTERVAL: '300',
-      ...options.env,
-    } as Env,
-  };
-  // As deployed: each with its own telemetry settings (deploy/apps.json; the hub without the socket.io instrumentation).
-  const own = (app: string) => appFacts(app).telemetryEnv;
-  const modelRouter = await spawnService(serviceEntry('model-router'), { ...common, serviceName: 'model-router', readyTimeoutMs: 30_000, env: { ...common.env, ...own('model-router'), ...per.modelRouter } });
-  // The frontend's port is chosen now: the hub admits browser connections only from the page's
-  // origin (SOCKET_CORS_ORIGINS), and the page is served by the frontend, started last.
-  const frontendPort = await freePort();
-  const hub = await spawnService(serviceEntry('collaboration-hub'), {
-    ...common,
-    serviceName: 'collaboration-hub',
-    readyTimeoutMs: 30_000,
-    env: { ...common.env, ...own('collaboration-hub'), SOCKET_CORS_ORIGINS: `http://127.0.0.1:${frontendPort}`, ...per.hub },
-  });
-  const orchestrator = await spawnService(serviceEntry('workflow-orchestrator'), {
-    ...common,
-    serviceName: 'workflow-orchestrator',
-    readyTimeoutMs: 30_000,
-    env: {
-      ...common.env,
-      ...own('workflow-orchestrator'),
-      MODEL_ROUTER_ADDRESS: `127.0.0.1:${modelRouter.port}`,
-      COLLABORATION_HUB_URL: hub.url,
-      EXTERNAL_API_ALLOWLIST: new URL(external.url).host,
-      MONGODB_URL: process.env['MONGODB_URL'],
-      ...per.orchestrator,
+  const services = await startServices({
+    internalApiSecret: INTERNAL_API_SECRET,
+    spawn: { endpoint: options.endpoint ?? receiver.url },
+    env: { MODEL_LATENCY_SCALE: '0.2', OTEL_METRIC_EXPORT_INTERVAL: '300', ...options.env },
+    serviceEnv: {
+      ...per,
+      orchestrator: { EXTERNAL_API_ALLOWLIST: new URL(external.url).host, MONGODB_URL: process.env['MONGODB_URL'], ...per.orchestrator },
+      frontend: { SYSTEM_TEST_SUFFIX: suffix, ...per.frontend },
     },
   });
-  // Each system its own outbox file: rows kept there are replayed into this system's ledger table only.
-  const dataDir = mkdtempSync(join(tmpdir(), `system-${suffix}-`));
-  const ledgerOutboxPath = join(dataDir, 'ledger-outbox.sqlite');
-  const startFrontend = () =>
-    spawnService(serviceEntry('frontend'), {
-      ...common,
-      serviceName: 'frontend',
-      readyTimeoutMs: 30_000,
-      env: {
-        ...common.env,
-        ...own('frontend'),
-        PORT: String(frontendPort),
-        MODEL_ROUTER_ADDRESS: `127.0.0.1:${modelRouter.port}`,
-        WORKFLOW_ORCHESTRATOR_URL: orchestrator.url,
-        // Where the web page's Socket.IO client finds the hub (GET /config.json).
-        COLLABORATION_HUB_URL: hub.url,
-        SYSTEM_TEST_SUFFIX: suffix,
-        LEDGER_OUTBOX_PATH: ledgerOutboxPath,
-        ...per.frontend,
-      },
-    });
-  const system: RunningSystem = {
+  return {
     receiver,
-    modelRouter,
-    hub,
-    orchestrator,
-    frontend: await startFrontend(),
-    ledgerOutboxPath,
-    async restartFrontend() {
-      system.frontend = await startFrontend();
-      return system.frontend;
+    modelRouter: services.modelRouter,
+    hub: services.hub,
+    orchestrator: services.orchestrator,
+    get frontend() {
+      return services.frontend;
     },
+    ledgerOutboxPath: services.ledgerOutboxPath,
+    restartFrontend: () => services.restartFrontend(),
     externalApi: { url: external.url, hits: external.hits },
     async stop() {
-      const services = [system.frontend, orchestrator, hub, modelRouter];
-      for (const service of services) service.kill('SIGTERM');
-      await Promise.all(services.map((s) => s.waitForExit(20_000).catch(() => s.kill('SIGKILL'))));
+      await services.stop(20_000);
       await new Promise<void>((resolve) => external.server.close(() => resolve()));
       // For the live check of the whole run (telemetry-check.global.ts).
       saveInventory(receiver, expect.getState().testPath ?? suffix, (span) => !options.notInInventory?.(span));
       await receiver.close();
-      rmSync(dataDir, { recursive: true, force: true });
     },
   };
-  return system;
 }
 
 export async function postJson(url: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: Record<string, unknown>; headers: Headers }> {
