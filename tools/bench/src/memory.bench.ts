@@ -6,26 +6,25 @@
 // also runs bare Node loading the Node built-ins the preload loads (read off process.moduleLoadList),
 // which any server loads anyway. Variants run interleaved, round after round; medians of each
 // round's difference to bare. RSS is read from /proc/<pid>/status (VmRSS), so the fixtures need no hook.
-// Usage: node tools/bench/src/memory.bench.mjs [--rounds N] [--json]
+// Usage: node tools/bench/src/memory.bench.ts [--rounds N] [--json]
 import { spawn, execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { loadavg, cpus } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { join, resolve } from 'node:path';
+import { cliOptions, median, sleep, startSinkProcess } from './lib/harness.ts';
 
-const here = dirname(fileURLToPath(import.meta.url));
+const here = import.meta.dirname;
 const root = resolve(here, '../../..');
-const args = process.argv.slice(2);
-const rounds = Number(args[args.indexOf('--rounds') + 1]) || 5;
-const asJson = args.includes('--json');
+const { flag, opt } = cliOptions();
+const rounds = Number(opt('--rounds')) || 5;
+const asJson = flag('--json');
 const ours = join(root, 'libs/otel-bootstrap/dist/register.js');
 const apps = { realistic: join(here, 'fixtures/express-service.cjs'), minimal: join(here, 'fixtures/minimal-script.cjs') };
 const EXPORT_INTERVAL_MS = 1000;
 
 /** The public Node built-ins a process loads with the preload in front of an empty script and not without. */
-function builtinsThePreloadLoads() {
-  const list = (argv) =>
+function builtinsThePreloadLoads(): string[] {
+  const list = (argv: string[]): string[] =>
     JSON.parse(execFileSync(process.execPath, [...argv, '-e', 'setImmediate(() => console.log(JSON.stringify(process.moduleLoadList)))'], { env: { ...process.env, OTEL_LOG_LEVEL: 'none', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9' } }).toString());
   const bare = new Set(list([]));
   return list(['--require', ours])
@@ -33,21 +32,25 @@ function builtinsThePreloadLoads() {
     .map((m) => m.slice('NativeModule '.length));
 }
 
-function startSink() {
-  return new Promise((resolveSink, reject) => {
-    const child = spawn(process.execPath, [join(here, 'sink.mjs')], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
-    child.stdout.once('data', (d) => resolveSink({ child, port: JSON.parse(String(d)).port }));
-    child.once('error', reject);
-  });
+interface Variant {
+  key: string;
+  name: string;
+  argv: string[];
+  env: Record<string, string>;
+  baseline?: string;
+}
+interface Sample {
+  atReady: number;
+  settled: number;
 }
 
-const rssMb = (pid) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
+const rssMb = (pid: number | undefined): number => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) / 1024;
 
-async function runOnce(variant, sinkPort) {
-  const env = { ...process.env, ...variant.env };
+async function runOnce(variant: Variant): Promise<Sample> {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...variant.env };
   for (const key of Object.keys(env)) if (key.startsWith('OTEL_') && !(key in variant.env)) delete env[key];
   const child = spawn(process.execPath, variant.argv, { env, stdio: ['pipe', 'pipe', 'inherit'] });
-  const ready = await new Promise((resolveReady, reject) => {
+  const ready = await new Promise<{ port?: number }>((resolveReady, reject) => {
     let out = '';
     const timer = setTimeout(() => reject(new Error(`${variant.name}: not ready in 30 s`)), 30_000);
     child.stdout.on('data', (d) => {
@@ -55,7 +58,7 @@ async function runOnce(variant, sinkPort) {
       const line = out.split('\n').find((l) => l.startsWith('{"ready"'));
       if (!line) return;
       clearTimeout(timer);
-      resolveReady(JSON.parse(line));
+      resolveReady(JSON.parse(line) as { port?: number });
     });
   });
   const atReady = rssMb(child.pid);
@@ -67,7 +70,7 @@ async function runOnce(variant, sinkPort) {
   return { atReady, settled };
 }
 
-const sink = await startSink();
+const sink = await startSinkProcess();
 const builtins = builtinsThePreloadLoads();
 const otelEnv = {
   OTEL_SERVICE_NAME: 'bench',
@@ -78,7 +81,7 @@ const otelEnv = {
 };
 // Our preload turns on Node's compile cache; off everywhere here, so only memory differs.
 const base = { NODE_DISABLE_COMPILE_CACHE: '1' };
-const variants = [
+const variants: Variant[] = [
   { key: 'realistic-bare', name: 'realistic app, bare', argv: [apps.realistic], env: base },
   { key: 'realistic-ours', name: 'realistic app, our preload', argv: ['--require', ours, apps.realistic], env: { ...base, ...otelEnv }, baseline: 'realistic-bare' },
   { key: 'minimal-bare', name: 'minimal script, bare', argv: [apps.minimal], env: base },
@@ -87,26 +90,25 @@ const variants = [
 ];
 
 const loadBefore = loadavg();
-for (const v of variants) await runOnce(v, sink.port); // warm-up: page cache
-const samples = Object.fromEntries(variants.map((v) => [v.key, []]));
+for (const v of variants) await runOnce(v); // warm-up: page cache
+const samples: Record<string, Sample[]> = Object.fromEntries(variants.map((v) => [v.key, []]));
 for (let r = 0; r < rounds; r++) {
   process.stderr.write(`\rround ${r + 1}/${rounds}`);
-  for (const v of variants) samples[v.key].push(await runOnce(v, sink.port));
+  for (const v of variants) samples[v.key]?.push(await runOnce(v));
 }
 process.stderr.write('\n');
 sink.child.kill();
 
-const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
 const rows = variants.map((v) => {
-  const own = samples[v.key];
+  const own = samples[v.key] ?? [];
   const bare = v.baseline ? samples[v.baseline] : undefined;
-  const delta = (field) => (bare ? median(own.map((s, r) => s[field] - bare[r][field])) : undefined);
+  const delta = (field: keyof Sample): number | undefined => (bare ? median(own.map((s, r) => s[field] - (bare[r]?.[field] ?? NaN))) : undefined);
   return { variant: v.name, atReadyMb: median(own.map((s) => s.atReady)), settledMb: median(own.map((s) => s.settled)), addedAtReadyMb: delta('atReady'), addedSettledMb: delta('settled') };
 });
 if (asJson) {
   console.log(JSON.stringify({ rounds, node: process.version, builtins, loadavg: loadavg(), rows }, null, 2));
 } else {
-  const signed = (x) => (x === undefined ? 'baseline' : `${x >= 0 ? '+' : ''}${x.toFixed(1)}`);
+  const signed = (x: number | undefined): string => (x === undefined ? 'baseline' : `${x >= 0 ? '+' : ''}${x.toFixed(1)}`);
   console.log(`RSS, ${rounds} interleaved rounds, Node ${process.version}, ${cpus().length} CPUs, ${new Date().toISOString()}, load average ${loadBefore.map((x) => x.toFixed(1)).join(' ')} → ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
   console.log(`Built-ins the preload loads: ${builtins.join(', ')}`);
   console.log('| variant | RSS at ready (MB) | added at ready | RSS settled (MB) | added settled |');

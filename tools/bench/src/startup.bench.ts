@@ -2,7 +2,7 @@
 // Start-up cost of telemetry preloads, measured as the time from spawn to "ready" (the service
 // listening) and the RSS at that moment. Variants run interleaved, round after round, so that
 // machine noise hits them alike; we report medians and the median of each round's difference to
-// bare Node. Usage: node tools/bench/src/startup.bench.mjs [--rounds N] [--json] [--before DIR]
+// bare Node. Usage: node tools/bench/src/startup.bench.ts [--rounds N] [--json] [--before DIR]
 //   [--variants KEY,...] [--env NAME=VALUE]...
 // --before DIR adds our preload from another build (DIR/register.js, e.g. a copy of the old dist) as
 // variants before / before-cc, interleaved with the rest, for an A/B of a change. --variants keeps only
@@ -11,19 +11,18 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir, cpus, loadavg } from 'node:os';
-import { join, resolve, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 import { createRequire } from 'node:module';
+import { cliOptions, median, signed } from './lib/harness.ts';
 
-const here = dirname(fileURLToPath(import.meta.url));
+const here = import.meta.dirname;
 const root = resolve(here, '../../..');
 const require = createRequire(import.meta.url);
-const args = process.argv.slice(2);
-const rounds = Number(args[args.indexOf('--rounds') + 1]) || 15;
-const asJson = args.includes('--json');
-const optionValues = (name) => args.flatMap((a, i) => (a === name && args[i + 1] !== undefined ? [args[i + 1]] : []));
-const before = optionValues('--before')[0];
-const only = optionValues('--variants')[0]?.split(',');
+const { flag, opt, all } = cliOptions();
+const rounds = Number(opt('--rounds')) || 15;
+const asJson = flag('--json');
+const before = opt('--before');
+const only = opt('--variants')?.split(',');
 if (before) {
   // The copy must sit where its require()s resolve (inside the repo): outside it the preload fails
   // to start, silently with OTEL_LOG_LEVEL=none, and would be measured as bare Node.
@@ -33,12 +32,25 @@ if (before) {
     throw new Error(`--before ${before}: @opentelemetry/api does not resolve from there; copy the old build inside the repo (e.g. libs/otel-bootstrap/out-tsc/bench-before)`);
   }
 }
-const extraEnv = Object.fromEntries(optionValues('--env').map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+const extraEnv: Record<string, string> = Object.fromEntries(all('--env').map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
 const app = join(here, 'fixtures/express-service.cjs');
 const appEsm = join(here, 'fixtures/express-service.mjs');
 const ours = join(root, 'libs/otel-bootstrap/dist/register.js');
 const stock = require.resolve('@opentelemetry/auto-instrumentations-node/register');
 const cacheDir = mkdtempSync(join(tmpdir(), 'mcp-bench-ccache-'));
+
+interface Variant {
+  key: string;
+  name: string;
+  argv: string[];
+  env: Record<string, string>;
+  /** The key of the bare run it is compared with. */
+  baseline: string;
+}
+interface Sample {
+  readyMs: number;
+  rssMb: number;
+}
 
 // Same telemetry settings for both preloads; nothing listens on the endpoint and nothing is due
 // for export before the process is stopped, so only start-up is measured.
@@ -47,7 +59,7 @@ const noCache = { NODE_DISABLE_COMPILE_CACHE: '1' };
 const withCache = { NODE_COMPILE_CACHE: cacheDir };
 // Each variant is compared with the bare run of the same round that has the same compile-cache
 // setting (our preload turns Node's compile cache on, which also speeds up the app's own modules).
-const allVariants = [
+const allVariants: Variant[] = [
   { key: 'bare', name: 'bare node', argv: [app], env: noCache, baseline: 'bare' },
   { key: 'bare-cc', name: 'bare node, compile cache on', argv: [app], env: withCache, baseline: 'bare-cc' },
   { key: 'ours', name: 'ours (@mcp/otel-bootstrap/register), compile cache off', argv: ['--require', ours, app], env: { ...otelEnv, ...noCache }, baseline: 'bare' },
@@ -68,11 +80,12 @@ const wanted = new Set(only ?? allVariants.map((v) => v.key));
 for (const v of allVariants) if (wanted.has(v.key)) wanted.add(v.baseline);
 const kept = allVariants.filter((v) => wanted.has(v.key));
 const variants = kept.map((v) => ({ ...v, baseline: kept.findIndex((b) => b.key === v.baseline) }));
+type Indexed = (typeof variants)[number];
 
-function runOnce(variant) {
+function runOnce(variant: Indexed): Promise<Sample> {
   return new Promise((resolveRun, reject) => {
     const t0 = process.hrtime.bigint();
-    const env = { ...process.env, ...variant.env };
+    const env: NodeJS.ProcessEnv = { ...process.env, ...variant.env };
     for (const key of Object.keys(env)) if (key.startsWith('OTEL_') && !(key in variant.env)) delete env[key];
     const child = spawn(process.execPath, variant.argv, { env, stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
@@ -84,7 +97,7 @@ function runOnce(variant) {
       const line = out.split('\n').find((l) => l.startsWith('{"ready"'));
       if (!line) return;
       const readyMs = Number(process.hrtime.bigint() - t0) / 1e6;
-      const { rss } = JSON.parse(line);
+      const { rss } = JSON.parse(line) as { rss: number };
       clearTimeout(timer);
       child.stdin.end();
       child.once('exit', () => resolveRun({ readyMs, rssMb: rss / 1024 / 1024 }));
@@ -93,28 +106,27 @@ function runOnce(variant) {
   });
 }
 
-const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
-
 const loadBefore = loadavg();
 // One warm-up run each fills the compile cache and the page cache.
 for (const v of variants) await runOnce(v);
-const samples = variants.map(() => []);
+const samples: Sample[][] = variants.map(() => []);
 for (let r = 0; r < rounds; r++) {
   process.stderr.write(`\rround ${r + 1}/${rounds}`);
-  for (let i = 0; i < variants.length; i++) samples[i].push(await runOnce(variants[i]));
+  for (const [i, v] of variants.entries()) samples[i]?.push(await runOnce(v));
 }
 process.stderr.write('\n');
 rmSync(cacheDir, { recursive: true, force: true });
 
 const rows = variants.map((v, i) => {
-  const bare = samples[v.baseline];
+  const own = samples[i] ?? [];
+  const bare = samples[v.baseline] ?? [];
   return {
     variant: v.name,
-    baseline: variants[v.baseline].name,
-    readyMs: median(samples[i].map((s) => s.readyMs)),
-    rssMb: median(samples[i].map((s) => s.rssMb)),
-    addedMs: median(samples[i].map((s, r) => s.readyMs - bare[r].readyMs)),
-    addedMb: median(samples[i].map((s, r) => s.rssMb - bare[r].rssMb)),
+    baseline: variants[v.baseline]?.name,
+    readyMs: median(own.map((s) => s.readyMs)),
+    rssMb: median(own.map((s) => s.rssMb)),
+    addedMs: median(own.map((s, r) => s.readyMs - (bare[r]?.readyMs ?? NaN))),
+    addedMb: median(own.map((s, r) => s.rssMb - (bare[r]?.rssMb ?? NaN))),
   };
 });
 if (asJson) {
@@ -123,7 +135,6 @@ if (asJson) {
   console.log(`Start-up to ready, ${rounds} interleaved rounds, Node ${process.version}, ${cpus().length} CPUs, ${new Date().toISOString()}, load average before ${loadBefore.map((x) => x.toFixed(2)).join(' ')} / after ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
   console.log('| variant | ready (median ms) | RSS at ready (median MB) | added time vs its bare baseline (median of per-round Δ, ms) | added RSS (MB) |');
   console.log('| --- | ---: | ---: | ---: | ---: |');
-  const signed = (x, d) => `${x >= 0 ? '+' : ''}${x.toFixed(d)}`;
   for (const r of rows) {
     const isBaseline = r.variant === r.baseline;
     console.log(`| ${r.variant} | ${r.readyMs.toFixed(0)} | ${r.rssMb.toFixed(1)} | ${isBaseline ? 'baseline' : signed(r.addedMs, 0)} | ${isBaseline ? 'baseline' : signed(r.addedMb, 1)} |`);

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 // Keeps the load benchmark working: its smoke mode (one round, one second per variant, Express
 // only, and the export path at one rate) must complete and print tables with numbers. No timing
 // is asserted: CI machines are too noisy for that, and the numbers belong in BENCHMARKS.md.
-const script = join(__dirname, '../src/load.bench.mjs');
+const script = join(import.meta.dirname, '../src/load.bench.ts');
 
 describe('load benchmark, smoke mode', () => {
   it('runs bare, ours and stock and reports ratios, CPU per request and latency', async () => {

@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 // services started fresh against the machine's Redis and PostgreSQL, 1 s warm-up, 1 s capacity, 2 s at
 // half the bare capacity) must complete, give every variant numbers, and see no failed workflow.
 // No timing is asserted: CI machines are too noisy for that, and the numbers belong in BENCHMARKS.md.
-const script = join(__dirname, '../src/workflow.bench.mjs');
+const script = join(import.meta.dirname, '../src/workflow.bench.ts');
 const dir = mkdtempSync(join(tmpdir(), 'mcp-bench-workflow-smoke-'));
 const variants = ['bare', 'ours-100', 'ours-10', 'stock-100'];
 

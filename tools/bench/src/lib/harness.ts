@@ -1,49 +1,60 @@
-// What the load and workflow benchmarks share: arguments, CPU placement, statistics, the progress
-// line, the IPC stats request and the discarding OTLP sink.
-import { spawn, spawnSync } from 'node:child_process';
+// What the benchmarks share: arguments, CPU placement, statistics, the progress line, the IPC stats
+// request and the discarding OTLP sink.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
-const srcDir = join(dirname(fileURLToPath(import.meta.url)), '..');
+const srcDir = join(import.meta.dirname, '..');
 
-/** `flag('--smoke')` and `opt('--rounds', 5)` over the process arguments. */
+/** `flag('--smoke')` and `opt('--rounds', '5')` over the process arguments. */
 export function cliOptions(argv = process.argv.slice(2)) {
+  function opt(name: string, fallback: string): string;
+  function opt(name: string, fallback?: string): string | undefined;
+  function opt(name: string, fallback?: string): string | undefined {
+    const i = argv.indexOf(name);
+    return i === -1 ? fallback : argv[i + 1];
+  }
   return {
-    flag: (name) => argv.includes(name),
-    opt: (name, fallback) => {
-      const i = argv.indexOf(name);
-      return i === -1 ? fallback : argv[i + 1];
-    },
+    flag: (name: string): boolean => argv.includes(name),
+    opt,
+    /** Every value given for a repeatable option (`--env A=1 --env B=2`). */
+    all: (name: string): string[] => argv.flatMap((a, i) => (a === name && argv[i + 1] !== undefined ? [argv[i + 1] as string] : [])),
   };
 }
 
 /**
  * Pins this process (the load generators, and the children it starts) to CPU 1 where taskset
- * allows; `command(args)` then runs a process under test on CPU 0.
+ * allows; a process under test then runs on CPU 0 behind `prefix`, or as `command(nodeArgs)`.
  */
-export function placeOnCpus() {
+export function placeOnCpus(): { pinned: boolean; prefix: string[]; command: (args: string[]) => [string, string[]] } {
   const pinned = spawnSync('taskset', ['-a', '-p', '-c', '1', String(process.pid)], { stdio: 'ignore' }).status === 0;
-  return { pinned, command: (args) => (pinned ? ['taskset', ['-c', '0', process.execPath, ...args]] : [process.execPath, args]) };
+  const prefix = pinned ? ['taskset', '-c', '0'] : [];
+  return { pinned, prefix, command: (args) => (pinned ? ['taskset', ['-c', '0', process.execPath, ...args]] : [process.execPath, args]) };
 }
 
-export const median = (xs) => {
+/** The median of the finite values; NaN if there are none. */
+export function median(xs: readonly number[]): number {
   const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
   if (s.length === 0) return NaN;
   const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-export const percentile = (sorted, p) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN);
-export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-export const progress = (text) => process.stderr.write(`\r\x1b[K${text}`);
+  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+}
+export const percentile = (sorted: readonly number[], p: number): number => (sorted.length ? (sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number) : NaN);
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+export const progress = (text: string): void => void process.stderr.write(`\r\x1b[K${text}`);
+/** `x` with `d` decimals, or '–' when it is not a number. */
+export const fixed = (x: number | undefined, d = 0): string => (x !== undefined && Number.isFinite(x) ? x.toFixed(d) : '–');
+/** As {@link fixed}, with a sign. */
+export const signed = (x: number | undefined, d = 0): string => (x !== undefined && Number.isFinite(x) ? `${x >= 0 ? '+' : ''}${x.toFixed(d)}` : '–');
 
-/** Sends an IPC message to a child (a server under test or the sink) and resolves with its `stats` answer. */
-export function request(child, msg) {
+/** Sends an IPC message to a child (a server under test or the sink) and resolves with its `{type: 'stats'}` answer. */
+export function request<T>(child: ChildProcess, msg: string): Promise<T> {
   return new Promise((resolveMsg) => {
-    const onMessage = (m) => {
-      if (m?.type === 'stats') {
+    const onMessage = (m: unknown): void => {
+      if ((m as { type?: unknown } | null)?.type === 'stats') {
         child.off('message', onMessage);
-        resolveMsg(m);
+        resolveMsg(m as T);
       }
     };
     child.on('message', onMessage);
@@ -51,9 +62,18 @@ export function request(child, msg) {
   });
 }
 
-/** The discarding, counting OTLP sink (sink.mjs) as a child process. */
-export async function startSinkProcess() {
-  const child = spawn(process.execPath, [join(srcDir, 'sink.mjs')], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
-  const [line] = await once(child.stdout, 'data');
-  return { child, port: JSON.parse(String(line)).port };
+/** The discarding, counting OTLP sink (sink.ts) as a child process. */
+export async function startSinkProcess(): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(process.execPath, [join(srcDir, 'sink.ts')], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+  const [line] = (await once(child.stdout as NodeJS.ReadableStream, 'data')) as [Buffer];
+  return { child, port: (JSON.parse(String(line)) as { port: number }).port };
+}
+
+/** The version of an installed package, for the report's header; '?' when not found. */
+export function versionOf(root: string, name: string): string {
+  try {
+    return (JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return '?';
+  }
 }

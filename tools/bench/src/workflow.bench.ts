@@ -4,14 +4,14 @@
 // (Fastify 5) → model-router (gRPC), with the orchestrator's progress events → collaboration-hub
 // (Koa 3 + Socket.IO) → a Socket.IO client in the workflow's session.
 //
-//   node tools/bench/src/workflow.bench.mjs [--rounds 5] [--duration 20] [--warmup 15] [--warmup-max 45]
+//   node tools/bench/src/workflow.bench.ts [--rounds 5] [--duration 20] [--warmup 15] [--warmup-max 45]
 //        [--capacity 5] [--concurrency 8] [--variants bare,ours-100,ours-10,stock-100] [--sessions 4]
 //        [--model-latency-scale 0] [--max-other-cpu 0.25] [--attempts 3] [--smoke] [--json out.json]
 //        [--keep-logs] [--service-node-args "--trace-gc"]
 //
 // Per round and variant the four services are started fresh (compiled apps/*/dist/main.js, all with
 // the same variant, exporting to a discarding OTLP sink) against this machine's Redis and PostgreSQL,
-// as tools/system-tests/test/support/system.ts starts them. Then: warm-up (closed loop), capacity
+// by @mcp/test-kit's startServices, as the system tests start them. Then: warm-up (closed loop), capacity
 // (closed loop, `--concurrency` workflows in flight), then open loop at half the bare capacity of the
 // same round for `--duration` s, each workflow timed from its POST until it is observed complete.
 // The warm-up is long on purpose: the path keeps getting faster for 15-20 s (JIT of four processes),
@@ -26,45 +26,45 @@
 //
 // The services run on CPU 0 (taskset), this process (the load generator and the Socket.IO watchers)
 // and the sink on CPU 1. Redis and PostgreSQL are the machine's own servers and are not pinned.
-import { spawn, spawnSync } from 'node:child_process';
-import { once } from 'node:events';
+import { spawnSync } from 'node:child_process';
 import net from 'node:net';
-import { closeSync, cpSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
-import { cliOptions, median, percentile, placeOnCpus, progress, request, sleep, startSinkProcess } from './lib/harness.mjs';
 import { createHash, randomUUID } from 'node:crypto';
+import type { ChildProcess } from 'node:child_process';
+import { io, type Socket } from 'socket.io-client';
+import { appFacts, REPO_ROOT as root, serviceEntry, startServices, type Services, type ServiceProcess } from '@mcp/test-kit/services';
+import { cliOptions, fixed as f, median, percentile, placeOnCpus, progress, request, signed, sleep, startSinkProcess, versionOf } from './lib/harness.ts';
+import type { SinkStats } from './sink.ts';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const root = resolve(here, '../../..');
 const require = createRequire(import.meta.url);
 
 // ---- arguments ------------------------------------------------------------------------------
 const { flag, opt } = cliOptions();
 const smoke = flag('--smoke');
-const rounds = Number(opt('--rounds', smoke ? 1 : 5));
-const duration = Number(opt('--duration', smoke ? 2 : 20));
-const warmup = Number(opt('--warmup', smoke ? 1 : 15));
-const warmupMax = Number(opt('--warmup-max', smoke ? 1 : 45));
+const rounds = Number(opt('--rounds', smoke ? '1' : '5'));
+const duration = Number(opt('--duration', smoke ? '2' : '20'));
+const warmup = Number(opt('--warmup', smoke ? '1' : '15'));
+const warmupMax = Number(opt('--warmup-max', smoke ? '1' : '45'));
 const WARMUP_WINDOW_S = 3;
-const capacitySeconds = Number(opt('--capacity', smoke ? 1 : 5));
-const concurrency = Number(opt('--concurrency', 8));
-const sessionCount = Number(opt('--sessions', 4));
+const capacitySeconds = Number(opt('--capacity', smoke ? '1' : '5'));
+const concurrency = Number(opt('--concurrency', '8'));
+const sessionCount = Number(opt('--sessions', '4'));
 const modelLatencyScale = opt('--model-latency-scale', '0');
 const variantNames = opt('--variants', 'bare,ours-100,ours-10,stock-100').split(',');
-const jsonOut = opt('--json', undefined);
+const jsonOut = opt('--json');
 const keepLogs = flag('--keep-logs');
-const maxOtherCpu = Number(opt('--max-other-cpu', smoke ? Infinity : 0.25));
-const maxAttempts = Number(opt('--attempts', 3));
+const maxOtherCpu = Number(opt('--max-other-cpu', smoke ? 'Infinity' : '0.25'));
+const maxAttempts = Number(opt('--attempts', '3'));
 // For diagnosis, e.g. --service-node-args "--trace-gc" (the lines land in the kept service logs).
 const serviceNodeArgs = (opt('--service-node-args', '') || '').split(' ').filter(Boolean);
 /** Bound of one workflow: the frontend's own WORKFLOW_TIMEOUT_MS is 30 s. */
 const RESPONSE_TIMEOUT_MS = 35_000;
 /** How long after its answer the run.finished event may still arrive before the workflow counts as an error. */
 const EVENT_TIMEOUT_MS = 5_000;
-/** Sockets of the keep-alive client in the open-loop phase (as in load.bench.mjs). */
+/** Sockets of the keep-alive client in the open-loop phase (as in load.bench.ts). */
 const OPEN_LOOP_SOCKETS = 32;
 
 for (const [name, value] of Object.entries({ rounds, duration, warmup, capacitySeconds, concurrency, sessionCount })) {
@@ -73,21 +73,19 @@ for (const [name, value] of Object.entries({ rounds, duration, warmup, capacityS
 
 const liveDist = join(root, 'libs/otel-bootstrap/dist');
 const stock = require.resolve('@opentelemetry/auto-instrumentations-node/register');
-const entry = (app) => join(root, 'apps', app, 'dist/main.js');
-for (const file of [join(liveDist, 'register.js'), ...['model-router', 'collaboration-hub', 'workflow-orchestrator', 'frontend'].map(entry)]) {
+for (const file of [join(liveDist, 'register.js'), ...['model-router', 'collaboration-hub', 'workflow-orchestrator', 'frontend'].map(serviceEntry)]) {
   try {
     readFileSync(file);
   } catch {
     throw new Error(`${file} is missing: build first (npx nx run-many -t build -p @mcp/frontend @mcp/workflow-orchestrator @mcp/model-router @mcp/collaboration-hub), or run npx nx run @mcp/bench:bench-workflow`);
   }
 }
-const { io } = require('socket.io-client');
 
 /** A fingerprint of a build of our preload: hash of its .js files, and the newest file's time. */
-function bootstrapBuild(dist) {
+function bootstrapBuild(dist: string): { hash: string; built: string } {
   const hash = createHash('sha256');
   let newest = 0;
-  const walk = (dir) => {
+  const walk = (dir: string): void => {
     for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
       const file = join(dir, e.name);
       if (e.isDirectory()) walk(file);
@@ -111,7 +109,7 @@ function bootstrapBuild(dist) {
  * resolves the same node_modules), and the report names that build and the git state.
  */
 const snapshotDir = join(root, 'tmp', `bench-workflow-${process.pid}`, 'otel-bootstrap-dist');
-function snapshotBootstrap() {
+function snapshotBootstrap(): { hash: string; built: string } {
   for (let attempt = 0; attempt < 5; attempt++) {
     const before = bootstrapBuild(liveDist);
     rmSync(snapshotDir, { recursive: true, force: true });
@@ -121,20 +119,18 @@ function snapshotBootstrap() {
   }
   throw new Error(`${liveDist} keeps changing (being rebuilt?): try again`);
 }
-const git = (...args) => spawnSync('git', args, { cwd: root, encoding: 'utf8' }).stdout?.trim() ?? '';
+const git = (...args: string[]): string => spawnSync('git', args, { cwd: root, encoding: 'utf8' }).stdout?.trim() ?? '';
 const gitHead = git('rev-parse', '--short', 'HEAD');
 const bootstrapDirty = git('status', '--porcelain', '--', 'libs/otel-bootstrap') !== '';
 const measuredBuild = snapshotBootstrap();
 const ours = join(snapshotDir, 'register.js');
 
 // ---- CPU placement --------------------------------------------------------------------------
-const { pinned, command: serviceCommand } = placeOnCpus();
+const { pinned, prefix: servicePrefix } = placeOnCpus();
 
 // ---- helpers --------------------------------------------------------------------------------
-
-
 /** user + system CPU of a process in µs, from /proc (clock ticks of 10 ms); NaN when unreadable. */
-function cpuUs(pid) {
+function cpuUs(pid: number): number {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
@@ -146,9 +142,9 @@ function cpuUs(pid) {
 }
 
 /** Busy CPU time of the whole machine in µs (every CPU, /proc/stat: all but idle, iowait and steal). */
-function machineBusyUs() {
+function machineBusyUs(): number {
   try {
-    const [, user, nice, system, , , irq, softirq] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).map(Number);
+    const [, user = NaN, nice = NaN, system = NaN, , , irq = NaN, softirq = NaN] = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '').trim().split(/\s+/).map(Number);
     return ((user + nice + system + irq + softirq) * 1e6) / 100;
   } catch {
     return NaN;
@@ -156,8 +152,8 @@ function machineBusyUs() {
 }
 
 /** The machine's Redis and PostgreSQL processes: the services use them, so their CPU is the system's own. */
-function datastorePids() {
-  const pids = [];
+function datastorePids(): number[] {
+  const pids: number[] = [];
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
     try {
@@ -176,7 +172,7 @@ function datastorePids() {
  * on a shared machine, kernel threads, and the interrupt/softirq time of the loopback traffic that the
  * kernel does not charge to a process (a few % on a quiet machine).
  */
-function otherCpu(pids) {
+function otherCpu(pids: number[]): () => number {
   const read = () => ({ at: performance.now(), machine: machineBusyUs(), ours: pids.reduce((a, pid) => a + (cpuUs(pid) || 0), 0) });
   const start = read();
   return () => {
@@ -185,14 +181,17 @@ function otherCpu(pids) {
   };
 }
 
-// ---- the sink -------------------------------------------------------------------------------
-
 // ---- variants -------------------------------------------------------------------------------
-/** Each service's own telemetry settings (deploy/apps.json), as its image, serve/start targets and the system tests run it. */
-const { appFacts } = require(join(root, 'deploy/docker/app-facts.cjs'));
-const telemetryEnvOf = (app) => appFacts(app).telemetryEnv;
+interface Variant {
+  name: string;
+  /** Node options that load the preload (none for bare). */
+  preload: string[];
+  env: Record<string, string>;
+  /** The stock preload does not exit on SIGTERM: it gets a short grace. */
+  stock: boolean;
+}
 
-function variantsFor(sinkPort) {
+function variantsFor(sinkPort: number): Variant[] {
   const otel = {
     OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${sinkPort}`,
     OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
@@ -201,7 +200,7 @@ function variantsFor(sinkPort) {
     OTEL_LOG_LEVEL: 'error',
   };
   const ratio = { OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.1' };
-  const all = {
+  const all: Record<string, Omit<Variant, 'name' | 'stock'>> = {
     bare: { preload: [], env: {} },
     'ours-100': { preload: ['--require', ours], env: otel },
     'ours-10': { preload: ['--require', ours], env: { ...otel, ...ratio } },
@@ -209,134 +208,48 @@ function variantsFor(sinkPort) {
     'stock-10': { preload: ['--require', stock], env: { ...otel, ...ratio } },
   };
   return variantNames.map((name) => {
-    if (!all[name]) throw new Error(`unknown variant ${name} (known: ${Object.keys(all).join(', ')})`);
-    return { name, ...all[name], instrumented: name !== 'bare', stock: name.startsWith('stock') };
+    const variant = all[name];
+    if (!variant) throw new Error(`unknown variant ${name} (known: ${Object.keys(all).join(', ')})`);
+    return { name, ...variant, stock: name.startsWith('stock') };
   });
 }
 
 // ---- the four services ----------------------------------------------------------------------
-const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
-const DATABASE_URL = process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 const benchId = `bench-wf-${process.pid}-${randomUUID().slice(0, 8)}`;
 const logRoot = mkdtempSync(join(tmpdir(), 'mcp-bench-workflow-'));
 
-/** The parent's environment minus anything that changes how a service starts or what it exports. */
-function baseEnv() {
-  const env = {};
-  for (const [key, value] of Object.entries(process.env)) {
-    if (key.startsWith('OTEL_') || key === 'NODE_OPTIONS' || key.startsWith('VITEST') || key === 'NODE_ENV') continue;
-    env[key] = value;
-  }
-  return env;
-}
-
 /**
- * Starts one compiled service under `variant` on CPU 0. Its stdout and stderr go to a log file (the
- * services log a pino line per request: reading them here would cost the load generator's CPU), which
- * is polled for the `{"msg":"listening","port":N}` line.
+ * The four compiled services under `variant` on CPU 0, as the system tests start them, with each
+ * service's own telemetry settings (deploy/apps.json). Their output goes to log files under
+ * `logRoot/<tag>` (they log a pino line per request: reading it here would cost the load generator's CPU).
  */
-async function startService(app, variant, env, logDir) {
-  const logFile = join(logDir, `${app}.log`);
-  const fd = openSync(logFile, 'w');
-  const [cmd, args] = serviceCommand([...serviceNodeArgs, ...variant.preload, entry(app)]);
-  const child = spawn(cmd, args, { cwd: root, env, stdio: ['ignore', fd, fd] });
-  closeSync(fd);
-  const log = () => readFileSync(logFile, 'utf8');
-  const deadline = performance.now() + 30_000;
-  for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${app}/${variant.name} exited (${child.exitCode ?? child.signalCode}) before listening:\n${log().slice(-4000)}`);
-    if (performance.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`${app}/${variant.name}: not listening within 30 s:\n${log().slice(-4000)}`);
-    }
-    for (const line of log().split('\n')) {
-      if (!line.startsWith('{')) continue;
-      try {
-        const parsed = JSON.parse(line);
-        if (parsed.msg === 'listening' && typeof parsed.port === 'number') return { app, child, port: parsed.port, url: `http://127.0.0.1:${parsed.port}`, log };
-      } catch {
-        // not every line is JSON
-      }
-    }
-    await sleep(50);
-  }
-}
-
-async function stopService(service, graceMs) {
-  const { child } = service;
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = once(child, 'exit');
-  // SIGTERM: our preload drains the app and flushes telemetry, then exits; the stock preload shuts its
-  // SDK down (flushes) but leaves the process running, and bare Node exits at once.
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-  await exited;
-  clearTimeout(timer);
-}
-
-/** model-router and hub, then the orchestrator (needs both), then the frontend, as system.ts does. */
-async function startSystem(variant, tag) {
+function startSystem(variant: Variant, tag: string): Promise<Services> {
   const logDir = join(logRoot, tag);
   mkdirSync(logDir, { recursive: true });
-  const secret = `bench-${randomUUID()}`;
-  const common = {
-    ...baseEnv(),
-    REDIS_URL,
-    DATABASE_URL,
-    INTERNAL_API_SECRET: secret,
-    PORT: '0',
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'info',
-    MODEL_LATENCY_SCALE: modelLatencyScale,
-    ...variant.env,
-  };
-  const envOf = (serviceName, extra = {}) => ({ ...common, ...(variant.instrumented ? telemetryEnvOf(serviceName) : {}), ...extra });
-  const started = [];
-  try {
-    const first = await Promise.allSettled([
-      startService('model-router', variant, envOf('model-router'), logDir),
-      startService(
-        'collaboration-hub',
-        variant,
-        envOf('collaboration-hub', {
-          // Our own adapter channel: other hubs on this Redis (system tests of other sessions) stay out of it.
-          REDIS_ADAPTER_KEY: `${benchId}-${tag}`,
-        }),
-        logDir,
-      ),
-    ]);
-    // Whichever of the two started is stopped again if the other did not.
-    for (const r of first) if (r.status === 'fulfilled') started.push(r.value);
-    const failed = first.find((r) => r.status === 'rejected');
-    if (failed) throw failed.reason;
-    const [router, hub] = started;
-    const orchestrator = await startService(
-      'workflow-orchestrator',
-      variant,
-      envOf('workflow-orchestrator', { MODEL_ROUTER_ADDRESS: `127.0.0.1:${router.port}`, COLLABORATION_HUB_URL: hub.url }),
-      logDir,
-    );
-    started.push(orchestrator);
-    const frontend = await startService(
-      'frontend',
-      variant,
-      envOf('frontend', {
-        MODEL_ROUTER_ADDRESS: `127.0.0.1:${router.port}`,
-        WORKFLOW_ORCHESTRATOR_URL: orchestrator.url,
-        COLLABORATION_HUB_URL: hub.url,
-        CACHE_KEY_PREFIX: `${benchId}:`,
-        // The default 600 requests per client and minute would answer the load with 429.
-        RATE_LIMIT_PER_MINUTE: '100000000',
-        LEDGER_OUTBOX_PATH: join(logDir, 'ledger-outbox.sqlite'),
-      }),
-      logDir,
-    );
-    started.push(frontend);
-    return { router, hub, orchestrator, frontend, services: started, logDir };
-  } catch (error) {
-    await Promise.all(started.map((s) => stopService(s, 1_000)));
-    throw error;
-  }
+  return startServices({
+    internalApiSecret: `bench-${randomUUID()}`,
+    logDir,
+    // The variant's preload (none, ours, stock) and the SDK's own export intervals, as in production.
+    spawn: { preload: 'none', nodeArgs: [...serviceNodeArgs, ...variant.preload], prefix: servicePrefix, quickExport: false },
+    env: { HOST: '127.0.0.1', MODEL_LATENCY_SCALE: modelLatencyScale, ...variant.env },
+    serviceEnv: {
+      // Our own adapter channel: other hubs on this Redis (system tests of other sessions) stay out of it.
+      hub: { REDIS_ADAPTER_KEY: `${benchId}-${tag}` },
+      // The default 600 requests per client and minute would answer the load with 429.
+      frontend: { CACHE_KEY_PREFIX: `${benchId}:`, RATE_LIMIT_PER_MINUTE: '100000000' },
+    },
+  });
+}
+
+/** The last lines each service wrote, for an error message. */
+function serviceLogs(system: Services): string {
+  const named: Array<[string, ServiceProcess]> = [
+    ['model-router', system.modelRouter],
+    ['collaboration-hub', system.hub],
+    ['workflow-orchestrator', system.orchestrator],
+    ['frontend', system.frontend],
+  ];
+  return named.map(([app, service]) => `--- ${app}\n${service.stdout().slice(-2000)}`).join('\n');
 }
 
 // ---- the client side ------------------------------------------------------------------------
@@ -345,15 +258,21 @@ async function startSystem(variant, tag) {
  * `workflow:progress` event of their session. `runFinished(progressId)` resolves with the arrival time
  * (performance.now()) of the run's `run.finished` event, also when it arrived before it was asked for.
  */
-async function startWatchers(hubUrl, tag) {
-  const sessions = [];
-  const sockets = [];
-  const arrived = new Map(); // progress_id → time, for events that came before the answer
-  const waiting = new Map(); // progress_id → resolve
+interface Watchers {
+  sessions: string[];
+  runFinished: (progressId: string) => Promise<number | undefined>;
+  close: () => void;
+}
+
+async function startWatchers(hubUrl: string, tag: string): Promise<Watchers> {
+  const sessions: string[] = [];
+  const sockets: Socket[] = [];
+  const arrived = new Map<string, number>(); // progress_id → time, for events that came before the answer
+  const waiting = new Map<string, (at: number) => void>(); // progress_id → resolve
   for (let i = 0; i < sessionCount; i++) {
     const sessionId = `${benchId}-${tag}-${i}`;
     const socket = io(hubUrl, { transports: ['websocket'], reconnection: false, forceNew: true });
-    socket.on('workflow:progress', (event) => {
+    socket.on('workflow:progress', (event?: { type?: string; progress_id: string }) => {
       if (event?.type !== 'run.finished') return;
       const at = performance.now();
       const wake = waiting.get(event.progress_id);
@@ -362,16 +281,16 @@ async function startWatchers(hubUrl, tag) {
         wake(at);
       } else arrived.set(event.progress_id, at);
     });
-    await new Promise((res, rej) => {
-      socket.once('connect', res);
+    await new Promise<void>((res, rej) => {
+      socket.once('connect', () => res());
       socket.once('connect_error', rej);
     });
-    const ack = await socket.timeout(10_000).emitWithAck('session:join', { session_id: sessionId, user_id: `watcher-${i}` });
+    const ack = (await socket.timeout(10_000).emitWithAck('session:join', { session_id: sessionId, user_id: `watcher-${i}` })) as { ok?: boolean } | undefined;
     if (!ack?.ok) throw new Error(`session:join refused: ${JSON.stringify(ack)}`);
     sessions.push(sessionId);
     sockets.push(socket);
   }
-  const runFinished = (runId) => {
+  const runFinished = (runId: string): Promise<number | undefined> => {
     const at = arrived.get(runId);
     if (at !== undefined) {
       arrived.delete(runId);
@@ -392,38 +311,49 @@ async function startWatchers(hubUrl, tag) {
 }
 
 /**
- * A minimal keep-alive HTTP/1.1 client for POST /api/workflow/execute (as load.bench.mjs's: raw
+ * A minimal keep-alive HTTP/1.1 client for POST /api/workflow/execute (as load.bench.ts's: raw
  * sockets, performance.now(), no node:http on the load core): `sockets` connections, a call waits for
  * a free one; a response is complete when its Content-Length body has arrived. A connection the
  * server closes (idle timeout) is replaced.
  */
-function workflowCaller(port, sockets) {
-  const free = [];
-  const waiting = [];
-  const all = new Set();
+interface Answer {
+  status: number;
+  body: string;
+}
+type Call = [raw: Buffer, resolve: (answer: Answer) => void, reject: (error: Error) => void];
+type Connection = { socket: net.Socket; send: (...call: Call) => void };
+interface WorkflowCaller {
+  post: (path: string, body: unknown, headers: Record<string, string>) => Promise<Answer>;
+  close: () => void;
+}
+
+function workflowCaller(port: number, sockets: number): WorkflowCaller {
+  const free: Connection[] = [];
+  const waiting: Call[] = [];
+  const all = new Set<net.Socket>();
   let closed = false;
-  const open = () => {
+  const open = (): Connection => {
     const socket = net.connect(port, '127.0.0.1');
     socket.setNoDelay(true);
     all.add(socket);
-    let buf = Buffer.alloc(0);
-    let pending; // { resolve, reject, timer }
-    const settle = (fn, value) => {
+    let buf: Buffer = Buffer.alloc(0);
+    let pending: { resolve: (answer: Answer) => void; reject: (error: Error) => void; timer: NodeJS.Timeout } | undefined;
+    const settle = (outcome: { ok: Answer } | { error: Error }): void => {
       const p = pending;
       pending = undefined;
       if (!p) return;
       clearTimeout(p.timer);
-      if (fn === 'ok') p.resolve(value);
-      else p.reject(value);
+      if ('ok' in outcome) p.resolve(outcome.ok);
+      else p.reject(outcome.error);
     };
-    socket.on('data', (chunk) => {
+    socket.on('data', (chunk: Buffer) => {
       buf = buf.length ? Buffer.concat([buf, chunk]) : chunk;
       const headerEnd = buf.indexOf('\r\n\r\n');
       if (headerEnd === -1) return;
       const head = buf.subarray(0, headerEnd).toString('latin1');
       const m = /content-length: *(\d+)/i.exec(head);
       if (!m) {
-        settle('err', new Error('response without Content-Length'));
+        settle({ error: new Error('response without Content-Length') });
         socket.destroy();
         return;
       }
@@ -433,43 +363,46 @@ function workflowCaller(port, sockets) {
       const body = buf.subarray(headerEnd + 4, total).toString('utf8');
       buf = buf.subarray(total);
       const keep = !/\r\nconnection: *close/i.test(head);
-      settle('ok', { status, body });
-      if (keep) release(socket);
+      settle({ ok: { status, body } });
+      if (keep) release(connection);
       else socket.destroy();
     });
     let dead = false;
-    const gone = (error) => {
+    const gone = (error?: Error): void => {
       if (dead) return;
       dead = true;
       all.delete(socket);
-      const i = free.indexOf(socket);
+      const i = free.indexOf(connection);
       if (i !== -1) free.splice(i, 1);
-      settle('err', error ?? new Error('connection closed'));
+      settle({ error: error ?? new Error('connection closed') });
       if (!closed) release(open());
     };
     socket.on('error', (e) => gone(e));
     socket.on('close', () => gone());
-    socket.send = (raw, resolveCall, rejectCall) => {
-      pending = {
-        resolve: resolveCall,
-        reject: rejectCall,
-        timer: setTimeout(() => {
-          settle('err', new Error('timeout'));
-          socket.destroy();
-        }, RESPONSE_TIMEOUT_MS),
-      };
-      socket.write(raw);
+    const connection: Connection = {
+      socket,
+      send: (raw, resolveCall, rejectCall) => {
+        pending = {
+          resolve: resolveCall,
+          reject: rejectCall,
+          timer: setTimeout(() => {
+            settle({ error: new Error('timeout') });
+            socket.destroy();
+          }, RESPONSE_TIMEOUT_MS),
+        };
+        socket.write(raw);
+      },
     };
-    return socket;
+    return connection;
   };
-  const release = (socket) => {
-    if (socket.destroyed) return;
+  const release = (connection: Connection): void => {
+    if (connection.socket.destroyed) return;
     const next = waiting.shift();
-    if (next) socket.send(...next);
-    else free.push(socket);
+    if (next) connection.send(...next);
+    else free.push(connection);
   };
   for (let i = 0; i < sockets; i++) free.push(open());
-  const post = (path, body, headers) => {
+  const post = (path: string, body: unknown, headers: Record<string, string>): Promise<Answer> => {
     const payload = Buffer.from(JSON.stringify(body));
     const head = `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: keep-alive\r\nContent-Type: application/json\r\nContent-Length: ${payload.length}\r\n${Object.entries(headers)
       .map(([k, v]) => `${k}: ${v}\r\n`)
@@ -477,8 +410,8 @@ function workflowCaller(port, sockets) {
     const raw = Buffer.concat([Buffer.from(head, 'latin1'), payload]);
     return new Promise((res, rej) => {
       // FIFO: every connection stays busy, none idles into the server's keep-alive timeout.
-      const socket = free.shift();
-      if (socket) socket.send(raw, res, rej);
+      const connection = free.shift();
+      if (connection) connection.send(raw, res, rej);
       else waiting.push([raw, res, rej]);
     });
   };
@@ -492,7 +425,7 @@ function workflowCaller(port, sockets) {
 }
 
 /** The workflow the web page offers by default: a model answer (draft), then its keywords. */
-function workflowBody(sessionId, n) {
+function workflowBody(sessionId: string, n: number): Record<string, unknown> {
   return {
     workflow_type: 'bench',
     session_id: sessionId,
@@ -508,20 +441,23 @@ function workflowBody(sessionId, n) {
  * One workflow, as the page runs it (a fresh Idempotency-Key per run). Resolves with
  * { ok, t0, answerAt, doneAt, error }; never rejects.
  */
-async function runWorkflow(caller, watchers, n) {
-  const sessionId = watchers.sessions[n % watchers.sessions.length];
+type Outcome = { ok: true; t0: number; answerAt: number; doneAt: number } | { ok: false; t0: number; error: string };
+
+async function runWorkflow(caller: WorkflowCaller, watchers: Watchers, n: number): Promise<Outcome> {
+  const sessionId = watchers.sessions[n % watchers.sessions.length] as string;
   const t0 = performance.now();
-  let answer;
+  let answer: Answer;
   try {
     answer = await caller.post('/api/workflow/execute', workflowBody(sessionId, n), { 'Idempotency-Key': `${benchId}-${n}-${randomUUID()}` });
   } catch (error) {
-    return { ok: false, t0, error: error.message === 'timeout' ? 'timeout' : `connection: ${error.message}` };
+    const { message } = error as Error;
+    return { ok: false, t0, error: message === 'timeout' ? 'timeout' : `connection: ${message}` };
   }
   const answerAt = performance.now();
   if (answer.status !== 200) return { ok: false, t0, error: `HTTP ${answer.status}` };
-  let run;
+  let run: { status?: string; progress_id: string };
   try {
-    run = JSON.parse(answer.body);
+    run = JSON.parse(answer.body) as typeof run;
   } catch {
     return { ok: false, t0, error: 'answer not JSON' };
   }
@@ -534,11 +470,14 @@ async function runWorkflow(caller, watchers, n) {
 let sequence = 0;
 
 /** Closed loop: `workers` workflows in flight for `seconds`; counts the workflows completed inside the window. */
-async function closedLoop(caller, watchers, seconds, workers) {
+/** Failed workflows by reason. */
+type Errors = Record<string, number>;
+
+async function closedLoop(caller: WorkflowCaller, watchers: Watchers, seconds: number, workers: number): Promise<{ perSecond: number; completed: number; errors: Errors; started: number }> {
   const start = performance.now();
   const end = start + seconds * 1000;
   let completed = 0;
-  const errors = {};
+  const errors: Errors = {};
   await Promise.all(
     Array.from({ length: workers }, async () => {
       while (performance.now() < end) {
@@ -552,13 +491,24 @@ async function closedLoop(caller, watchers, seconds, workers) {
 }
 
 /** Open loop at `rate` workflows/s, arrivals spread per millisecond, for `seconds`. */
-async function openLoop(caller, watchers, seconds, rate) {
-  const e2e = [];
-  const answer = [];
-  const errors = {};
+interface Latencies {
+  sent: number;
+  ok: number;
+  errors: Errors;
+  p50: number;
+  p99: number;
+  max: number | undefined;
+  answerP50: number;
+  answerP99: number;
+}
+
+async function openLoop(caller: WorkflowCaller, watchers: Watchers, seconds: number, rate: number): Promise<Latencies> {
+  const e2e: number[] = [];
+  const answer: number[] = [];
+  const errors: Errors = {};
   const start = performance.now();
   const end = start + seconds * 1000;
-  const inflight = new Set();
+  const inflight = new Set<Promise<void>>();
   let sent = 0;
   while (performance.now() < end) {
     const due = Math.floor(((performance.now() - start) / 1000) * rate);
@@ -581,27 +531,41 @@ async function openLoop(caller, watchers, seconds, rate) {
 }
 
 // ---- one measurement ------------------------------------------------------------------------
-const sumErrors = (...maps) => maps.reduce((n, m) => n + Object.values(m ?? {}).reduce((a, b) => a + b, 0), 0);
-const mergeErrors = (...maps) => {
-  const out = {};
-  for (const m of maps) for (const [k, v] of Object.entries(m ?? {})) out[k] = (out[k] ?? 0) + v;
+const sumErrors = (...maps: Errors[]): number => maps.reduce((n, m) => n + Object.values(m).reduce((a, b) => a + b, 0), 0);
+const mergeErrors = (...maps: Errors[]): Errors => {
+  const out: Errors = {};
+  for (const m of maps) for (const [k, v] of Object.entries(m)) out[k] = (out[k] ?? 0) + v;
   return out;
 };
 
-async function measure(variant, bareCapacity, sink, tag, dirName) {
-  await request(sink, 'reset');
+/** One variant in one round. */
+interface Row extends Latencies {
+  capacity: number;
+  cpuPerWorkflowMs: number;
+  otherCpuShare: number;
+  rate: number;
+  warmupSeconds: number;
+  warmupWindows: number[];
+  errorCount: number;
+  workflows: number;
+  spansPerWorkflow: number;
+  attempts?: number;
+}
+
+async function measure(variant: Variant, bareCapacity: number | undefined, sink: ChildProcess, tag: string, dirName: string): Promise<Row> {
+  await request<SinkStats>(sink, 'reset');
   const label = `${tag} ${variant.name}`;
   progress(`${label}: starting the four services`);
   const system = await startSystem(variant, dirName);
-  let watchers;
-  let closedCaller;
-  let openCaller;
+  let watchers: Watchers | undefined;
+  let closedCaller: WorkflowCaller | undefined;
+  let openCaller: WorkflowCaller | undefined;
   try {
     watchers = await startWatchers(system.hub.url, variant.name);
     closedCaller = workflowCaller(system.frontend.port, concurrency);
     const first = sequence;
     // Warm-up: at least --warmup s, then windows of WARMUP_WINDOW_S until two in a row agree within 5 %.
-    const warm = { errors: {}, seconds: 0, windows: [] };
+    const warm: { errors: Errors; seconds: number; windows: number[] } = { errors: {}, seconds: 0, windows: [] };
     if (warmup > 0) {
       progress(`${label}: warm-up ${warmup} s`);
       const first = await closedLoop(closedCaller, watchers, warmup, concurrency);
@@ -614,17 +578,17 @@ async function measure(variant, bareCapacity, sink, tag, dirName) {
         warm.windows.push(Math.round(w.perSecond));
         progress(`${label}: warm-up ${warm.seconds} s: ${warm.windows.join(' ')} workflows/s`);
         const [a, b] = warm.windows.slice(-2);
-        if (b !== undefined && Math.abs(b - a) <= 0.05 * Math.max(a, b)) break;
+        if (a !== undefined && b !== undefined && Math.abs(b - a) <= 0.05 * Math.max(a, b)) break;
       }
     }
     progress(`${label}: capacity ${capacitySeconds} s, ${concurrency} in flight`);
-    const pids = system.services.map((s) => s.child.pid);
-    const other = otherCpu([...pids, process.pid, sink.pid, ...datastorePids()]);
+    const pids = system.all().map((s) => s.pid);
+    const other = otherCpu([...pids, process.pid, sink.pid ?? -1, ...datastorePids()]);
     const cpu0 = pids.map(cpuUs);
     const cap = await closedLoop(closedCaller, watchers, capacitySeconds, concurrency);
     const cpu1 = pids.map(cpuUs);
     closedCaller.close();
-    const cpuPerWorkflowMs = cpu1.reduce((a, x, i) => a + x - cpu0[i], 0) / 1000 / Math.max(1, cap.completed);
+    const cpuPerWorkflowMs = cpu1.reduce((a, x, i) => a + x - (cpu0[i] ?? NaN), 0) / 1000 / Math.max(1, cap.completed);
     const rate = (bareCapacity ?? cap.perSecond) / 2;
     progress(`${label}: ${rate.toFixed(0)} workflows/s for ${duration} s`);
     openCaller = workflowCaller(system.frontend.port, OPEN_LOOP_SOCKETS);
@@ -634,9 +598,11 @@ async function measure(variant, bareCapacity, sink, tag, dirName) {
     openCaller.close();
     watchers.close();
     progress(`${label}: stopping`);
-    await Promise.all(system.services.map((s) => stopService(s, variant.stock ? 2_000 : 15_000)));
+    // SIGTERM: our preload drains the app and flushes telemetry, then exits; the stock preload shuts its
+    // SDK down (flushes) but leaves the process running, and bare Node exits at once.
+    await system.stop(variant.stock ? 2_000 : 15_000);
     await sleep(100);
-    const sinkStats = await request(sink, 'stats');
+    const sinkStats = await request<SinkStats>(sink, 'stats');
     return {
       capacity: cap.perSecond,
       cpuPerWorkflowMs,
@@ -654,8 +620,8 @@ async function measure(variant, bareCapacity, sink, tag, dirName) {
     closedCaller?.close();
     openCaller?.close();
     watchers?.close();
-    await Promise.all(system.services.map((s) => stopService(s, 1_000)));
-    throw new Error(`${variant.name}: ${error.message}\n${system.services.map((s) => `--- ${s.app}\n${s.log().slice(-2000)}`).join('\n')}`);
+    await system.stop(1_000);
+    throw new Error(`${variant.name}: ${(error as Error).message}\n${serviceLogs(system)}`);
   }
 }
 
@@ -664,21 +630,21 @@ const started = new Date();
 const loadAtStart = loadavg();
 const { child: sink, port: sinkPort } = await startSinkProcess();
 const variants = variantsFor(sinkPort);
-const results = Object.fromEntries(variants.map((v) => [v.name, []]));
-const repeated = [];
-let failure;
+const results: Record<string, Row[]> = Object.fromEntries(variants.map((v) => [v.name, []]));
+const repeated: Array<{ round: number; variant: string; otherCpuShare: number }> = [];
+let failure: Error | undefined;
 try {
   const total = rounds * variants.length;
   let done = 0;
   for (let r = 0; r < rounds; r++) {
     // Bare first (its capacity sets the round's fixed rate), the others in an order rotated by round.
     const others = variants.filter((v) => v.name !== 'bare');
-    const rotated = others.map((_, i) => others[(i + r) % others.length]);
+    const rotated = others.map((_, i) => others[(i + r) % others.length] as Variant);
     const order = [...variants.filter((v) => v.name === 'bare'), ...rotated];
-    let bareCapacity;
+    let bareCapacity: number | undefined;
     for (const v of order) {
       done++;
-      let row;
+      let row: Row;
       for (let attempt = 1; ; attempt++) {
         row = await measure(v, bareCapacity, sink, `[${done}/${total}] round ${r + 1}/${rounds}${attempt > 1 ? ` (attempt ${attempt})` : ''}`, `round-${r + 1}-${v.name}-${attempt}`);
         row.attempts = attempt;
@@ -688,11 +654,11 @@ try {
         repeated.push({ round: r + 1, variant: v.name, otherCpuShare: row.otherCpuShare });
       }
       if (v.name === 'bare') bareCapacity = row.capacity;
-      results[v.name][r] = row;
+      (results[v.name] as Row[])[r] = row;
     }
   }
 } catch (error) {
-  failure = error;
+  failure = error as Error;
 } finally {
   sink.disconnect();
   sink.kill();
@@ -708,40 +674,32 @@ if (failure) {
 }
 
 // ---- report ---------------------------------------------------------------------------------
-const f = (x, d = 0) => (Number.isFinite(x) ? x.toFixed(d) : '–');
-const signed = (x, d = 0) => (Number.isFinite(x) ? `${x >= 0 ? '+' : ''}${x.toFixed(d)}` : '–');
-const versions = (name) => {
-  try {
-    return JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8')).version;
-  } catch {
-    return '?';
-  }
-};
+const versions = (name: string): string => versionOf(root, name);
 const liveAtEnd = bootstrapBuild(liveDist);
 const buildText =
   `our preload: a copy of libs/otel-bootstrap/dist taken at the start, build ${measuredBuild.hash} (newest file ${measuredBuild.built}), git ${gitHead}${bootstrapDirty ? ' with uncommitted changes under libs/otel-bootstrap' : ''}` +
   (liveAtEnd.hash === measuredBuild.hash ? '' : ` (libs/otel-bootstrap/dist was rebuilt meanwhile: ${liveAtEnd.hash}, ${liveAtEnd.built})`);
-const lines = [];
+const lines: string[] = [];
 lines.push(
   `${started.toISOString()} · ${cpus().length} × ${cpus()[0]?.model.trim()} · ${(totalmem() / 2 ** 30).toFixed(0)} GiB · Linux ${release()} · Node ${process.version} · ` +
     `sdk-trace ${versions('@opentelemetry/sdk-trace')} · stock auto-instrumentations-node ${versions('@opentelemetry/auto-instrumentations-node')} · ` +
     `load average at start ${loadAtStart.map((x) => x.toFixed(2)).join(' ')}, at end ${loadavg().map((x) => x.toFixed(2)).join(' ')} · ` +
     `${rounds} round(s): warm-up ≥ ${warmup} s until steady (≤ ${warmupMax} s; median ${f(median(Object.values(results).flatMap((rows) => rows.map((x) => x.warmupSeconds))))} s), capacity ${capacitySeconds} s (${concurrency} in flight), ${duration} s at ½ bare capacity · ` +
     `${sessionCount} sessions, one Socket.IO watcher each · MODEL_LATENCY_SCALE=${modelLatencyScale} · ` +
-    `hub with OTEL_NODE_DISABLED_INSTRUMENTATIONS=${telemetryEnvOf('collaboration-hub').OTEL_NODE_DISABLED_INSTRUMENTATIONS} in every instrumented variant · ` +
+    `hub with OTEL_NODE_DISABLED_INSTRUMENTATIONS=${appFacts('collaboration-hub').telemetryEnv['OTEL_NODE_DISABLED_INSTRUMENTATIONS']} in every instrumented variant · ` +
     `services ${pinned ? 'on CPU 0, load + watchers + sink on CPU 1 (taskset), Redis/PostgreSQL unpinned' : 'NOT pinned (taskset unavailable)'} · ${buildText}`,
   '',
   '| variant | workflows/s at saturation (median) | kept vs bare (median of per-round ratios) | CPU ms / workflow, 4 services | rate driven /s | e2e p50 / p99 ms (median) | added p50 ms (median Δ) | added p99 ms (median Δ) | per-round added p99 | answer-only p99 ms | spans / workflow | errors |',
   '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: |',
 );
-const summary = {};
-const bare = results.bare ?? [];
+const summary: Record<string, Record<string, unknown>> = {};
+const bare = results['bare'] ?? [];
 for (const [name, rows] of Object.entries(results)) {
   const isBare = name === 'bare';
-  const delta = (key) => rows.map((row, i) => row[key] - bare[i]?.[key]);
+  const delta = (key: 'p50' | 'p99'): number[] => rows.map((row, i) => row[key] - (bare[i]?.[key] ?? NaN));
   const s = {
     capacity: median(rows.map((x) => x.capacity)),
-    kept: median(rows.map((row, i) => row.capacity / bare[i]?.capacity)),
+    kept: median(rows.map((row, i) => row.capacity / (bare[i]?.capacity ?? NaN))),
     cpuPerWorkflowMs: median(rows.map((x) => x.cpuPerWorkflowMs)),
     rate: median(rows.map((x) => x.rate)),
     p50: median(rows.map((x) => x.p50)),
