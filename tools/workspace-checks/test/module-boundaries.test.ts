@@ -35,6 +35,7 @@ describe('@nx/enforce-module-boundaries', () => {
     ['the bootstrap importing the SDK', 'libs/otel-bootstrap/src/probe.ts', "import { TracerProvider } from '@opentelemetry/sdk-trace';\nexport const p = TracerProvider;"],
     ['the bootstrap importing a constant of the contracts', 'libs/otel-bootstrap/src/probe.ts', "import { REQUEST_DURATION_BUCKETS_SECONDS } from '@mcp/contracts/duration-buckets';\nexport const b = REQUEST_DURATION_BUCKETS_SECONDS;"],
     ['an app test importing test support', 'apps/frontend/test/probe.test.ts', "import '@mcp/otlp-receiver';\nimport '@mcp/test-kit';"],
+    ['a benchmark script importing the test kit (the workflow bench starts the services with it)', 'tools/bench/src/probe.ts', "import '@mcp/test-kit/services';"],
   ])('accepts %s', async (_case, path, code) => {
     expect(await boundaryErrors(path, code)).toEqual([]);
   });
