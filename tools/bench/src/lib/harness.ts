@@ -7,8 +7,12 @@ import { join } from 'node:path';
 
 const srcDir = join(import.meta.dirname, '..');
 
-/** `flag('--smoke')` and `opt('--rounds', '5')` over the process arguments. */
-export function cliOptions(argv = process.argv.slice(2)) {
+/**
+ * `flag('--smoke')` and `opt('--rounds', '5')` over the process arguments; `--rounds=5` counts as
+ * `--rounds 5` (the form Nx passes on: `npx nx run @mcp/bench:bench-startup --rounds=5`).
+ */
+export function cliOptions(given = process.argv.slice(2)) {
+  const argv = given.flatMap((a) => (/^--[^=]+=/.test(a) ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a]));
   function opt(name: string, fallback: string): string;
   function opt(name: string, fallback?: string): string | undefined;
   function opt(name: string, fallback?: string): string | undefined {
