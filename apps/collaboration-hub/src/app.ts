@@ -50,7 +50,8 @@ export interface Hub {
   /**
    * First shutdown step: refuses new Socket.IO connections, closes every client connection (clients
    * see a transport close and reconnect, to another instance if this one is going away), waits up to
-   * `timeoutMs` for the resulting participant broadcasts, then closes the adapter (its Redis
+   * `timeoutMs` for the resulting participant broadcasts, sends those still waiting for their
+   * interval, stops publishing (`CollaborationService.stop`), then closes the adapter (its Redis
    * subscriptions). Leaves the HTTP server to the drainer: `io.close()` would also close it, but
    * without a deadline and without letting in-flight requests finish first.
    */
@@ -136,7 +137,7 @@ export function createHub(deps: HubDependencies): Hub {
         }),
       ]);
       clearTimeout(timer);
-      collaboration.stopCrossInstanceQueries();
+      await collaboration.stop();
       await io.of('/').adapter.close();
     },
   };

@@ -105,3 +105,39 @@ describe('Redis unreachable', () => {
     }
   });
 });
+
+describe('shutting down one of two instances', () => {
+  it('sends the broadcast still waiting for its interval before the adapter closes, and publishes nothing once its Redis is closed', async () => {
+    const key = uniqueRedisKey();
+    const secret = `secret-${randomUUID()}`;
+    const intervalMs = 1_500;
+    const slow = { PARTICIPANTS_BROADCAST_INTERVAL_MS: String(intervalMs) };
+    const [closing, staying] = await Promise.all([startHub({ redisKey: key, secret, env: slow }), startHub({ redisKey: key, secret, env: slow })]);
+    const rejections: unknown[] = [];
+    const onRejection = (reason: unknown): void => void rejections.push(reason);
+    process.on('unhandledRejection', onRejection);
+    try {
+      const session = `s-${randomUUID()}`;
+      const watcher = await connectClient(staying.url);
+      await request(watcher, 'session:join', { session_id: session, user_id: 'watcher' });
+      const [a, b] = await Promise.all([connectClient(closing.url), connectClient(closing.url)]);
+      const withA = nextEvent<SessionParticipantsBroadcast>(watcher, 'session:participants', (u) => names(u.participants).includes('a'));
+      await request(a, 'session:join', { session_id: session, user_id: 'a' });
+      await withA;
+      // Within the interval of a's broadcast: from now on the lists wait for a trailing broadcast.
+      await request(b, 'session:join', { session_id: session, user_id: 'b' });
+      const onlyWatcher = nextEvent<SessionParticipantsBroadcast>(watcher, 'session:participants', (u) => names(u.participants).join() === 'watcher');
+
+      await closing.hub.closeSockets(1_000);
+      // The other instance learns at shutdown, not after the interval, that a and b are gone.
+      expect(names((await onlyWatcher).participants)).toEqual(['watcher']);
+      await closing.close();
+      // Past the interval: a timer left behind would publish now, on a closed Redis client.
+      await new Promise((resolve) => setTimeout(resolve, intervalMs + 500));
+      expect(rejections).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onRejection);
+      await Promise.all([closing.close(), staying.close()]);
+    }
+  });
+});

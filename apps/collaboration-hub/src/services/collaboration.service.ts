@@ -66,8 +66,8 @@ export class CollaborationService {
   private readonly maxParticipants: number;
   private readonly broadcastIntervalMs: number;
   private readonly broadcasts = new Map<string, ParticipantsBroadcast>();
-  /** Set at shutdown, before the adapter's Redis clients close: queries stay on this instance. */
-  private localOnly = false;
+  /** Set at shutdown ({@link stop}): nothing more is published through the adapter, queries stay local. */
+  private stopped = false;
 
   constructor(options: CollaborationServiceOptions) {
     this.io = options.io;
@@ -171,13 +171,19 @@ export class CollaborationService {
   }
 
   /**
-   * From now on, participant lists and delivery counts come from this instance only. Called at
-   * shutdown before the adapter closes: a cross-instance query publishes on the adapter's Redis
-   * client without awaiting it, so one made once that client is closed (a late disconnect, a trailing
-   * broadcast) rejects where nothing can catch it, and the unhandled rejection fails the exit.
+   * At shutdown, once the closed connections' cleanups ran and before the adapter closes: the
+   * participant broadcasts still waiting for their interval go out now, and after that nothing is
+   * published and queries stay on this instance. The Redis adapter publishes without awaiting, so a
+   * broadcast or query made once its Redis client is closed (a trailing broadcast's timer, a late
+   * disconnect) rejects where nothing can catch it, and the unhandled rejection fails the exit.
    */
-  stopCrossInstanceQueries(): void {
-    this.localOnly = true;
+  async stop(): Promise<void> {
+    const pending = [...this.broadcasts].filter(([, state]) => state.timer !== undefined);
+    for (const [, state] of pending) clearTimeout(state.timer);
+    await Promise.allSettled(
+      pending.map(([sessionId, state]) => context.with(state.context ?? context.active(), async () => this.emitParticipants(sessionId, await this.participants(sessionId)))),
+    );
+    this.stopped = true;
   }
 
   /** The connections in `room` on every instance (this one only once shutting down), within the requests timeout. */
@@ -185,7 +191,7 @@ export class CollaborationService {
     let timer: NodeJS.Timeout | undefined;
     try {
       return await Promise.race([
-        (this.localOnly ? this.io.local : this.io).in(room).fetchSockets(),
+        (this.stopped ? this.io.local : this.io).in(room).fetchSockets(),
         new Promise<never>((_resolve, reject) => {
           timer = setTimeout(() => reject(new Error(`no answer from the other instances within ${this.requestsTimeoutMs} ms`)), this.requestsTimeoutMs);
         }),
@@ -236,6 +242,7 @@ export class CollaborationService {
   }
 
   private emitParticipants(sessionId: string, participants: Participant[]): void {
+    if (this.stopped) return;
     const update: SessionParticipantsBroadcast = { session_id: sessionId, participants };
     emitWithContext(this.io.to(roomOf(sessionId)), SOCKET_EVENTS.sessionParticipants, update);
     this.forgetIfEmpty(sessionId);
