@@ -1,19 +1,26 @@
 #!/usr/bin/env node
 // What OpenTelemetry costs a service under load: bare Node vs our preload vs the stock
-// auto-instrumentation, each with 100 % sampling and with parentbased_traceidratio 0.1.
-// The server under test runs on CPU 0 (taskset), the load generator (this process) and a
-// discarding OTLP sink on CPU 1. Variants are interleaved round by round; every figure is reported
-// next to the ratio (or difference) to the bare run of the same round.
+// auto-instrumentation, each with 100 % sampling and with parentbased_traceidratio 0.1, for
+// Express, Fastify, Koa, gRPC and Socket.IO in one run. The server under test runs on CPU 0
+// (taskset), the load generator (this process) and the discarding OTLP sinks on CPU 1. Variants are
+// interleaved round by round; every figure is reported next to the ratio (or difference) to the bare
+// run of the same round.
 //
 //   node tools/bench/src/load.bench.ts [--rounds 5] [--duration 4] [--warmup 3] [--warmup-max 12]
 //        [--frameworks express,fastify,koa,grpc,socketio] [--variants bare,ours-100,ours-10,stock-100,stock-10]
-//        [--no-latency] [--env K=V,K=V] [--export] [--export-rates 5000,10000] [--export-seconds 5]
-//        [--export-only] [--smoke] [--json out.json] [--cpu-prof dir] [--before DIR] [--builds name=DIR,...]
+//        [--rate-share 0.5] [--no-latency] [--env K=V,K=V] [--export] [--export-rates 5000,10000]
+//        [--export-seconds 5] [--export-only] [--smoke] [--json out.json] [--cpu-prof dir] [--before DIR]
+//        [--builds name=DIR,...]
 //
 // Measures per framework and variant: requests/s at saturation (closed loop), server CPU µs per
-// request (process.cpuUsage over the window / requests served), p50/p99 latency at a fixed rate of
-// half the bare capacity of that round, and spans the sink received per request. --export measures
-// the export path alone: spans/s created vs received, and drops (SDK self-metric + the difference).
+// request (process.cpuUsage over the window / requests served), spans the sink received per request,
+// and p50/p99 latency at one fixed rate that every variant sustains: --rate-share (0.5) of the
+// slowest variant's saturation rate in the same round, so that no variant is measured in overload
+// (half the bare rate, the first version's choice, is above what any instrumented HTTP server serves
+// and measured the queue). Each server stays up between its saturation and latency phases (the rate
+// is known only when every variant has been saturated); whether it kept up is reported as achieved /
+// offered. --export measures the export path alone: spans/s created vs received, and drops (SDK
+// self-metric + the difference).
 import { spawn, type ChildProcess, type ChildProcessByStdio } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { once } from 'node:events';
@@ -49,6 +56,9 @@ const warmupMax = Number(opt('--warmup-max', '12'));
 const frameworks = opt('--frameworks', smoke ? 'express' : 'express,fastify,koa,grpc,socketio').split(',');
 const variantNames = opt('--variants', smoke ? 'bare,ours-100,stock-100' : 'bare,ours-100,ours-10,stock-100,stock-10').split(',');
 const latency = !flag('--no-latency') && !flag('--export-only');
+// The fixed rate of the latency phase, as a share of the slowest variant's saturation rate in the round.
+const rateShare = Number(opt('--rate-share', '0.5'));
+if (!(rateShare > 0 && rateShare <= 1)) throw new Error(`bad --rate-share ${rateShare}: a share in (0, 1]`);
 const exportTest = flag('--export') || flag('--export-only');
 const loadTest = !flag('--export-only');
 const connections = Number(opt('--connections', '64'));
@@ -272,11 +282,16 @@ interface LoadResult {
   errors: number;
   p50?: number;
   p99?: number;
+  /** At a fixed rate: requests sent, and answers that arrived inside the window, per second. */
+  offered?: number;
+  achieved?: number;
 }
 
 async function callLoad(call: () => Promise<unknown>, seconds: number, { concurrency = 32, rate }: { concurrency?: number; rate?: number | undefined } = {}): Promise<LoadResult> {
   const latencies: number[] = [];
   let requests = 0;
+  let inWindow = 0;
+  let sent = 0;
   let errors = 0;
   const end = performance.now() + seconds * 1000;
   const one = async () => {
@@ -284,7 +299,9 @@ async function callLoad(call: () => Promise<unknown>, seconds: number, { concurr
     try {
       await call();
       requests++;
-      if (rate) latencies.push(performance.now() - t0);
+      const t1 = performance.now();
+      if (t1 <= end) inWindow++;
+      if (rate) latencies.push(t1 - t0);
     } catch {
       errors++;
     }
@@ -294,7 +311,6 @@ async function callLoad(call: () => Promise<unknown>, seconds: number, { concurr
   } else {
     const start = performance.now();
     const inflight = new Set<Promise<void>>();
-    let sent = 0;
     while (performance.now() < end) {
       const due = Math.floor(((performance.now() - start) / 1000) * rate);
       for (; sent < due; sent++) {
@@ -307,7 +323,7 @@ async function callLoad(call: () => Promise<unknown>, seconds: number, { concurr
     await Promise.all(inflight);
   }
   latencies.sort((a, b) => a - b);
-  return { requests, errors, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+  return { requests, errors, p50: percentile(latencies, 50), p99: percentile(latencies, 99), ...(rate ? { offered: sent / seconds, achieved: inWindow / seconds } : {}) };
 }
 
 /** `run(seconds)` loads at saturation, `run(seconds, rate)` at a fixed rate. */
@@ -360,46 +376,75 @@ interface Row {
   mainThreadUsPerReq: number;
   errors: number;
   rssMb: number;
+  /** The latency phase: the fixed rate asked for, what was sent and answered in the window (/s), p50/p99 ms. */
   rate?: number;
+  offered?: number;
+  achieved?: number;
   p50?: number;
   p99?: number;
   latErrors?: number;
   spansPerReq?: number;
 }
 
-async function measure(framework: string, variant: Variant, halfRate: number | undefined, sink: ChildProcess, tag: string): Promise<Row> {
-  await request<SinkStats>(sink, 'reset');
-  const server = await startServer(framework, variant, cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : []);
-  const load = await loadFor(framework, server.port);
+/** A server that has been saturated and waits for its latency phase. */
+interface Saturated {
+  row: Row;
+  server: Server;
+  load: Load;
+  sink: ChildProcess;
+  label: string;
+}
+
+/** Starts a fresh server of `variant` exporting to its own `sink`, warms it up and measures it at saturation; the server stays up. */
+async function saturate(framework: string, variant: Variant, sink: { child: ChildProcess; port: number }, tag: string): Promise<Saturated> {
+  await request<SinkStats>(sink.child, 'reset');
+  const label = `${tag} ${framework} ${variant.name}`;
+  // Each variant exports to a sink of its own: servers of several variants are up at the same time.
+  const withSink: Variant = variant.preload.length ? { ...variant, env: { ...variant.env, OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${sink.port}` } } : variant;
+  const server = await startServer(framework, withSink, cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : []);
+  let load: Load | undefined;
   try {
-    progress(`${tag} ${framework} ${variant.name}: warm-up`);
+    load = await loadFor(framework, server.port);
+    progress(`${label}: warm-up`);
     const warmupSeconds = await warmUp(load, server);
     const s0 = await request<ServerStats>(server.child, 'stats');
     const t0 = performance.now();
-    progress(`${tag} ${framework} ${variant.name}: saturation ${duration} s`);
+    progress(`${label}: saturation ${duration} s`);
     const sat = await load.run(duration);
     const elapsed = (performance.now() - t0) / 1000;
     const s1 = await request<ServerStats>(server.child, 'stats');
     const served = s1.served - s0.served;
     const row: Row = { warmupSeconds, rps: served / elapsed, cpuUsPerReq: (s1.cpuUs - s0.cpuUs) / served, mainThreadUsPerReq: (s1.mainThreadCpuUs - s0.mainThreadCpuUs) / served, errors: sat.errors, rssMb: s1.rss / 2 ** 20 };
-    const rate = halfRate ?? row.rps / 2;
-    if (latency) {
+    return { row, server, load, sink: sink.child, label };
+  } catch (error) {
+    load?.close();
+    await stopServer(server);
+    throw new Error(`${framework}/${variant.name}: ${(error as Error).message}\n${server.stderr()}`);
+  }
+}
+
+/** The latency phase at `rate` (if any: 1 s at the rate again after the idle wait, then the measured window), then stops the server and counts its spans. */
+async function finish(s: Saturated, rate: number | undefined): Promise<Row> {
+  const { row, server, load, label } = s;
+  try {
+    if (rate !== undefined) {
       const latSeconds = smoke ? 0.5 : duration;
-      progress(`${tag} ${framework} ${variant.name}: ${Math.round(rate)}/s for ${latSeconds} s`);
+      progress(`${label}: ${Math.round(rate)}/s for ${smoke ? '' : '1 + '}${latSeconds} s`);
+      if (!smoke) await load.run(1, rate);
       const lat = await load.run(latSeconds, rate);
-      Object.assign(row, { rate, p50: lat.p50, p99: lat.p99, latErrors: lat.errors });
+      Object.assign(row, { rate, offered: lat.offered, achieved: lat.achieved, p50: lat.p50, p99: lat.p99, latErrors: lat.errors });
     }
     const s2 = await request<ServerStats>(server.child, 'stats');
     load.close();
     await stopServer(server);
     await sleep(100);
-    const sinkStats = await request<SinkStats>(sink, 'stats');
+    const sinkStats = await request<SinkStats>(s.sink, 'stats');
     row.spansPerReq = sinkStats.spans / s2.served;
     return row;
   } catch (error) {
     load.close();
     await stopServer(server);
-    throw new Error(`${framework}/${variant.name}: ${(error as Error).message}\n${server.stderr()}`);
+    throw new Error(`${label}: ${(error as Error).message}\n${server.stderr()}`);
   }
 }
 
@@ -467,33 +512,50 @@ const started = new Date();
 const loadAtStart = loadavg();
 const { child: sink, port: sinkPort } = await startSinkProcess();
 const variants = variantsFor(sinkPort);
+// One sink per variant for the load test (see saturate()); the export path uses the first.
+const sinks = new Map<string, { child: ChildProcess; port: number }>();
 const results: Record<string, Record<string, Row[]>> = {}; // framework -> variant -> [rows per round]
+/** framework -> the fixed rate of each round, and the variant whose saturation rate set it. */
+const fixedRates: Record<string, Array<{ rate: number; slowest: string }>> = {};
 let exportRows: ExportRow[] = [];
 try {
   if (loadTest) {
+    const own = await Promise.all(variants.map((v) => (v.preload.length ? startSinkProcess() : { child: sink, port: sinkPort })));
+    variants.forEach((v, i) => sinks.set(v.name, own[i] as { child: ChildProcess; port: number }));
     const total = rounds * frameworks.length * variants.length;
     let done = 0;
     for (let r = 0; r < rounds; r++) {
       for (const fw of frameworks) {
         const byVariant = (results[fw] ??= Object.fromEntries(variants.map((v) => [v.name, []])));
-        // Bare first (its capacity sets the fixed rate of the round), the others rotated by round.
-        const others = variants.filter((v) => v.name !== 'bare');
-        const rotated = others.map((_, i) => others[(i + r) % others.length] as Variant);
-        const order = [...variants.filter((v) => v.name === 'bare'), ...rotated];
-        let halfRate: number | undefined;
-        for (const v of order) {
-          done++;
-          const row = await measure(fw, v, halfRate, sink, `[${done}/${total}] round ${r + 1}/${rounds}`);
-          if (v.name === 'bare') halfRate = row.rps / 2;
-          (byVariant[v.name] as Row[])[r] = row;
+        // Every variant at saturation (in an order rotated by round), each server then left idle; the
+        // slowest sets the round's fixed rate; then every server's latency phase in the same order.
+        const order = variants.map((_, i) => variants[(i + r) % variants.length] as Variant);
+        const up: Array<[Variant, Saturated]> = [];
+        try {
+          for (const v of order) {
+            done++;
+            up.push([v, await saturate(fw, v, sinks.get(v.name) as { child: ChildProcess; port: number }, `[${done}/${total}] round ${r + 1}/${rounds}`)]);
+          }
+        } catch (error) {
+          for (const [, s] of up) {
+            s.load.close();
+            await stopServer(s.server);
+          }
+          throw error;
         }
+        const slowest = up.reduce((a, b) => (b[1].row.rps < a[1].row.rps ? b : a));
+        const rate = rateShare * slowest[1].row.rps;
+        (fixedRates[fw] ??= [])[r] = { rate, slowest: slowest[0].name };
+        for (const [v, s] of up) (byVariant[v.name] as Row[])[r] = await finish(s, latency ? rate : undefined);
       }
     }
   }
   exportRows = exportTest ? await exportPath(sinkPort, sink) : [];
 } finally {
-  sink.disconnect();
-  sink.kill();
+  for (const s of [sink, ...[...sinks.values()].map((x) => x.child)]) {
+    if (s.connected) s.disconnect();
+    s.kill();
+  }
 }
 progress('');
 process.stderr.write('\r\x1b[K');
@@ -504,18 +566,44 @@ const versions = (name: string): string => versionOf(root, name);
 lines.push(
   `${started.toISOString()} · ${cpus().length} × ${cpus()[0]?.model.trim()} · ${(totalmem() / 2 ** 30).toFixed(0)} GiB · Linux ${release()} · Node ${process.version} · ` +
     `sdk-trace ${versions('@opentelemetry/sdk-trace')} · instrumentation-http ${versions('@opentelemetry/instrumentation-http')} · stock auto-instrumentations-node ${versions('@opentelemetry/auto-instrumentations-node')} · ` +
-    `autocannon ${versions('autocannon')} · load average at start ${loadAtStart.map((x) => x.toFixed(2)).join(' ')}, at end ${loadavg().map((x) => x.toFixed(2)).join(' ')} · ${rounds} round(s) × ${duration} s · ${connections} connections · server ${pinned ? 'on CPU 0, load + sink on CPU 1 (taskset)' : 'NOT pinned (taskset unavailable)'}`,
+    `autocannon ${versions('autocannon')} · load average at start ${loadAtStart.map((x) => x.toFixed(2)).join(' ')}, at end ${loadavg().map((x) => x.toFixed(2)).join(' ')} · ${rounds} round(s) × ${duration} s · ${connections} connections · server ${pinned ? 'on CPU 0, load + sinks on CPU 1 (taskset)' : 'NOT pinned (taskset unavailable)'}`,
   '',
 );
-const summary: Record<string, Record<string, Record<string, unknown>>> = {};
+/** Achieved / offered at or above this counts as "kept up" (answers still in flight at the window's end are the rest). */
+const KEPT_UP = 0.98;
+interface Summary {
+  rps: number;
+  ratio: number;
+  ratios: number[];
+  cpuUsPerReq: number;
+  extraCpuUs: number;
+  rate: number;
+  p50: number;
+  p99: number;
+  addedP50: number;
+  addedP99: number;
+  /** Lowest achieved / offered over the rounds. */
+  keptUp: number;
+  spansPerReq: number;
+  warmupSeconds: number;
+  errors: number;
+}
+const summary: Record<string, Record<string, Summary>> = {};
 for (const [fw, byVariant] of Object.entries(results)) {
   const bare = byVariant.bare ?? [];
+  const rates = fixedRates[fw] ?? [];
   lines.push(`### ${fw}`, '');
+  if (latency) {
+    lines.push(
+      `Latency at a fixed rate of ${f(rateShare * 100)} % of the slowest variant's saturation rate in the round: ${rates.map((x) => `${f(x.rate)}/s (${x.slowest})`).join(', ')}; achieved / offered is the lowest over the rounds (≥ ${KEPT_UP} = kept up).`,
+      '',
+    );
+  }
   lines.push(
-    '| variant | req/s (median) | kept vs bare (median of per-round ratios) | per-round ratios | server CPU µs/req | extra CPU µs/req (median Δ) | p50 / p99 ms at ½ bare rate | added p99 ms (median Δ) | spans exported / req | warm-up s (median) |',
-    '| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| variant | req/s (median) | kept vs bare (median of per-round ratios) | per-round ratios | server CPU µs/req | extra CPU µs/req (median Δ) | p50 / p99 ms at the fixed rate | added p50 ms (median Δ) | added p99 ms (median Δ) | achieved / offered | spans exported / req | warm-up s (median) |',
+    '| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   );
-  const fwSummary: Record<string, Record<string, unknown>> = (summary[fw] = {});
+  const fwSummary: Record<string, Summary> = (summary[fw] = {});
   const vsBare = (rows: Row[], value: (row: Row) => number | undefined, compare: (a: number, b: number) => number): number[] =>
     rows.map((row, i) => {
       const baseline = bare[i];
@@ -523,17 +611,19 @@ for (const [fw, byVariant] of Object.entries(results)) {
     });
   for (const [name, rows] of Object.entries(byVariant)) {
     const ratios = vsBare(rows, (x) => x.rps, (a, b) => a / b);
-    const extraCpu = vsBare(rows, (x) => x.cpuUsPerReq, (a, b) => a - b);
-    const addedP99 = vsBare(rows, (x) => x.p99, (a, b) => a - b);
-    const s = {
+    const kept = rows.map((x) => (x.achieved ?? NaN) / (x.offered ?? NaN)).filter(Number.isFinite);
+    const s: Summary = {
       rps: median(rows.map((x) => x.rps)),
       ratio: median(ratios),
       ratios,
       cpuUsPerReq: median(rows.map((x) => x.cpuUsPerReq)),
-      extraCpuUs: median(extraCpu),
+      extraCpuUs: median(vsBare(rows, (x) => x.cpuUsPerReq, (a, b) => a - b)),
+      rate: median(rows.map((x) => x.rate ?? NaN)),
       p50: median(rows.map((x) => x.p50 ?? NaN)),
       p99: median(rows.map((x) => x.p99 ?? NaN)),
-      addedP99: median(addedP99),
+      addedP50: median(vsBare(rows, (x) => x.p50, (a, b) => a - b)),
+      addedP99: median(vsBare(rows, (x) => x.p99, (a, b) => a - b)),
+      keptUp: kept.length ? Math.min(...kept) : NaN,
       spansPerReq: median(rows.map((x) => x.spansPerReq ?? NaN)),
       warmupSeconds: median(rows.map((x) => x.warmupSeconds)),
       errors: rows.reduce((a, x) => a + (x.errors ?? 0) + (x.latErrors ?? 0), 0),
@@ -541,10 +631,35 @@ for (const [fw, byVariant] of Object.entries(results)) {
     fwSummary[name] = s;
     const isBare = name === 'bare';
     lines.push(
-      `| ${name} | ${f(s.rps)} | ${isBare ? '1' : f(s.ratio, 2)} | ${isBare ? '' : ratios.map((x) => f(x, 2)).join(' ')} | ${f(s.cpuUsPerReq, 1)} | ${isBare ? 'baseline' : signed(s.extraCpuUs, 1)} | ${latency ? `${f(s.p50, 2)} / ${f(s.p99, 2)}` : '–'} | ${isBare || !latency ? '' : signed(s.addedP99, 2)} | ${f(s.spansPerReq, 2)} | ${f(s.warmupSeconds)} |${s.errors ? ` ${s.errors} errors` : ''}`,
+      `| ${name} | ${f(s.rps)} | ${isBare ? '1' : f(s.ratio, 2)} | ${isBare ? '' : ratios.map((x) => f(x, 2)).join(' ')} | ${f(s.cpuUsPerReq, 1)} | ${isBare ? 'baseline' : signed(s.extraCpuUs, 1)} | ${latency ? `${f(s.p50, 2)} / ${f(s.p99, 2)}` : '–'} | ${isBare || !latency ? '' : signed(s.addedP50, 2)} | ${isBare || !latency ? '' : signed(s.addedP99, 2)} | ${latency ? f(s.keptUp, 3) : '–'} | ${f(s.spansPerReq, 2)} | ${f(s.warmupSeconds)} |${s.errors ? ` ${s.errors} errors` : ''}`,
     );
   }
   lines.push('');
+}
+// The two views issue 15 asks for, every framework in one table each: the cost at 100 % and 10 %
+// sampling side by side, and the latency added at a rate that every variant sustains.
+const fws = Object.keys(summary);
+const others = variants.filter((v) => v.name !== 'bare').map((v) => v.name);
+if (fws.length && others.length && summary[fws[0] as string]?.bare) {
+  lines.push('### Side by side: extra CPU µs per request (throughput kept vs bare)', '');
+  lines.push(`| framework | bare req/s | bare CPU µs/req | ${others.join(' | ')} |`, `| --- | ---: | ---: | ${others.map(() => '---:').join(' | ')} |`);
+  for (const fw of fws) {
+    const byName = summary[fw] as Record<string, Summary>;
+    const bare = byName.bare as Summary;
+    lines.push(`| ${fw} | ${f(bare.rps)} | ${f(bare.cpuUsPerReq, 1)} | ${others.map((n) => `${signed(byName[n]?.extraCpuUs, 1)} (${f(byName[n]?.ratio, 2)})`).join(' | ')} |`);
+  }
+  lines.push('');
+  if (latency) {
+    lines.push(`### Side by side: added p50 / p99 ms at ${f(rateShare * 100)} % of the slowest variant's rate (achieved / offered, lowest round)`, '');
+    lines.push(`| framework | fixed rate /s (median) | bare p50 / p99 ms | ${others.join(' | ')} |`, `| --- | ---: | ---: | ${others.map(() => '---:').join(' | ')} |`);
+    for (const fw of fws) {
+      const byName = summary[fw] as Record<string, Summary>;
+      const bare = byName.bare as Summary;
+      const cell = (x: Summary | undefined): string => `${signed(x?.addedP50, 2)} / ${signed(x?.addedP99, 2)} (${f(x?.keptUp, 2)}${(x?.keptUp ?? 0) < KEPT_UP ? ', fell behind' : ''})`;
+      lines.push(`| ${fw} | ${f(bare.rate)} | ${f(bare.p50, 2)} / ${f(bare.p99, 2)} (${f(bare.keptUp, 2)}) | ${others.map((n) => cell(byName[n])).join(' | ')} |`);
+    }
+    lines.push('');
+  }
 }
 if (exportRows.length) {
   lines.push('### export path (spans created by a generator on CPU 0, counted by the sink)', '');
@@ -564,6 +679,6 @@ if (exportRows.length) {
 process.stdout.write(lines.join('\n') + '\n');
 if (jsonOut) {
   mkdirSync(dirname(resolve(jsonOut)), { recursive: true });
-  writeFileSync(jsonOut, JSON.stringify({ started, rounds, duration, results, summary, exportRows }, null, 2));
+  writeFileSync(jsonOut, JSON.stringify({ started, rounds, duration, rateShare, fixedRates, results, summary, exportRows }, null, 2));
 }
 process.exit(0);

@@ -1,19 +1,23 @@
 #!/usr/bin/env node
 // What our OpenTelemetry preload adds to the latency of the end-to-end workflow path through all four
-// services (issue 5: ≤ +2 ms p99 at half load): frontend (Express 5) → workflow-orchestrator
+// services (issue 15: ≤ +5 ms p99 at a rate every variant sustains): frontend (Express 5) → workflow-orchestrator
 // (Fastify 5) → model-router (gRPC), with the orchestrator's progress events → collaboration-hub
 // (Koa 3 + Socket.IO) → a Socket.IO client in the workflow's session.
 //
 //   node tools/bench/src/workflow.bench.ts [--rounds 5] [--duration 20] [--warmup 15] [--warmup-max 45]
-//        [--capacity 5] [--concurrency 8] [--variants bare,ours-100,ours-10,stock-100] [--sessions 4]
+//        [--capacity 5] [--concurrency 8] [--rate-share 0.5] [--rewarm 5]
+//        [--variants bare,ours-100,ours-10,stock-100] [--sessions 4]
 //        [--model-latency-scale 0] [--max-other-cpu 0.25] [--attempts 3] [--smoke] [--json out.json]
 //        [--keep-logs] [--service-node-args "--trace-gc"]
 //
 // Per round and variant the four services are started fresh (compiled apps/*/dist/main.js, all with
 // the same variant, exporting to a discarding OTLP sink) against this machine's Redis and PostgreSQL,
 // by @mcp/test-kit's startServices, as the system tests start them. Then: warm-up (closed loop), capacity
-// (closed loop, `--concurrency` workflows in flight), then open loop at half the bare capacity of the
-// same round for `--duration` s, each workflow timed from its POST until it is observed complete.
+// (closed loop, `--concurrency` workflows in flight), and the services stay up, idle, until every
+// variant of the round has had its capacity measured. The slowest capacity times --rate-share sets the
+// round's fixed rate, a rate every variant sustains; then each variant again in the same order:
+// --rewarm s at that rate, then --duration s measured (open loop), each workflow timed from its POST
+// until it is observed complete, and the services are stopped. Each variant exports to its own sink.
 // The warm-up is long on purpose: the path keeps getting faster for 15-20 s (JIT of four processes),
 // so it runs at least --warmup s, then 3-s windows until two in a row agree within 5 % (--warmup-max).
 // A workflow is complete when:
@@ -35,7 +39,7 @@ import { createRequire } from 'node:module';
 import { createHash, randomUUID } from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
 import { io, type Socket } from 'socket.io-client';
-import { appFacts, REPO_ROOT as root, serviceEntry, startServices, type Services, type ServiceProcess } from '@mcp/test-kit/services';
+import { appFacts, killAllServices, REPO_ROOT as root, serviceEntry, startServices, type Services, type ServiceProcess } from '@mcp/test-kit/services';
 import { cliOptions, fixed as f, median, percentile, placeOnCpus, progress, request, signed, sleep, startSinkProcess, versionOf } from './lib/harness.ts';
 import type { SinkStats } from './sink.ts';
 
@@ -50,6 +54,11 @@ const warmup = Number(opt('--warmup', smoke ? '1' : '15'));
 const warmupMax = Number(opt('--warmup-max', smoke ? '1' : '45'));
 const WARMUP_WINDOW_S = 3;
 const capacitySeconds = Number(opt('--capacity', smoke ? '1' : '5'));
+// The fixed rate: this share of the slowest variant's capacity in the round (a rate every variant
+// sustains; half the bare capacity, the first version's choice, is overload for the instrumented ones).
+const rateShare = Number(opt('--rate-share', '0.5'));
+// Seconds at the fixed rate, not measured, before the measured window (the services idled meanwhile).
+const rewarm = Number(opt('--rewarm', smoke ? '0' : '5'));
 const concurrency = Number(opt('--concurrency', '8'));
 const sessionCount = Number(opt('--sessions', '4'));
 const modelLatencyScale = opt('--model-latency-scale', '0');
@@ -64,12 +73,15 @@ const serviceNodeArgs = (opt('--service-node-args', '') || '').split(' ').filter
 const RESPONSE_TIMEOUT_MS = 35_000;
 /** How long after its answer the run.finished event may still arrive before the workflow counts as an error. */
 const EVENT_TIMEOUT_MS = 5_000;
+/** The lowest fixed rate, workflows/s. */
+const MIN_RATE = 1;
 /** Sockets of the keep-alive client in the open-loop phase (as in load.bench.ts). */
 const OPEN_LOOP_SOCKETS = 32;
 
-for (const [name, value] of Object.entries({ rounds, duration, warmup, capacitySeconds, concurrency, sessionCount })) {
-  if (!Number.isFinite(value) || value < 0 || (name !== 'warmup' && value === 0)) throw new Error(`bad --${name}: ${value}`);
+for (const [name, value] of Object.entries({ rounds, duration, warmup, capacitySeconds, concurrency, sessionCount, rewarm })) {
+  if (!Number.isFinite(value) || value < 0 || (name !== 'warmup' && name !== 'rewarm' && value === 0)) throw new Error(`bad --${name}: ${value}`);
 }
+if (!(rateShare > 0 && rateShare <= 1)) throw new Error(`bad --rate-share ${rateShare}: a share in (0, 1]`);
 
 const liveDist = join(root, 'libs/otel-bootstrap/dist');
 const stock = require.resolve('@opentelemetry/auto-instrumentations-node/register');
@@ -494,6 +506,8 @@ async function closedLoop(caller: WorkflowCaller, watchers: Watchers, seconds: n
 interface Latencies {
   sent: number;
   ok: number;
+  /** Workflows complete inside the window. */
+  inWindow: number;
   errors: Errors;
   p50: number;
   p99: number;
@@ -510,11 +524,13 @@ async function openLoop(caller: WorkflowCaller, watchers: Watchers, seconds: num
   const end = start + seconds * 1000;
   const inflight = new Set<Promise<void>>();
   let sent = 0;
+  let inWindow = 0;
   while (performance.now() < end) {
     const due = Math.floor(((performance.now() - start) / 1000) * rate);
     for (; sent < due; sent++) {
       const p = runWorkflow(caller, watchers, sequence++).then((r) => {
         if (r.ok) {
+          if (r.doneAt <= end) inWindow++;
           e2e.push(r.doneAt - r.t0);
           answer.push(r.answerAt - r.t0);
         } else errors[r.error] = (errors[r.error] ?? 0) + 1;
@@ -527,7 +543,7 @@ async function openLoop(caller: WorkflowCaller, watchers: Watchers, seconds: num
   await Promise.all(inflight);
   e2e.sort((a, b) => a - b);
   answer.sort((a, b) => a - b);
-  return { sent, ok: e2e.length, errors, p50: percentile(e2e, 50), p99: percentile(e2e, 99), max: e2e.at(-1), answerP50: percentile(answer, 50), answerP99: percentile(answer, 99) };
+  return { sent, ok: e2e.length, inWindow, errors, p50: percentile(e2e, 50), p99: percentile(e2e, 99), max: e2e.at(-1), answerP50: percentile(answer, 50), answerP99: percentile(answer, 99) };
 }
 
 // ---- one measurement ------------------------------------------------------------------------
@@ -542,34 +558,60 @@ const mergeErrors = (...maps: Errors[]): Errors => {
 interface Row extends Latencies {
   capacity: number;
   cpuPerWorkflowMs: number;
+  /** The larger of the two measured phases' (capacity, fixed rate). */
   otherCpuShare: number;
   rate: number;
+  /** Workflows complete inside the fixed-rate window / workflows sent in it. */
+  keptUp: number;
   warmupSeconds: number;
   warmupWindows: number[];
   errorCount: number;
   workflows: number;
   spansPerWorkflow: number;
+  /** Attempts of the capacity phase and of the fixed-rate phase (see --max-other-cpu). */
   attempts?: number;
+  latencyAttempts?: number;
 }
 
-async function measure(variant: Variant, bareCapacity: number | undefined, sink: ChildProcess, tag: string, dirName: string): Promise<Row> {
-  await request<SinkStats>(sink, 'reset');
+type SinkProcess = { child: ChildProcess; port: number };
+
+/** A variant's four services after warm-up and capacity, left running for the fixed-rate phase. */
+interface Live {
+  variant: Variant;
+  system: Services;
+  watchers: Watchers;
+  sink: SinkProcess;
+  label: string;
+  /** The workflow sequence number at its start (workflows = sequence - first at the end). */
+  first: number;
+  warm: { errors: Errors; seconds: number; windows: number[] };
+  capacity: { perSecond: number; errors: Errors };
+  cpuPerWorkflowMs: number;
+  capOther: number;
+}
+
+/** Every process of this benchmark and of the systems under test that are up: their CPU is not "other". */
+let ownPids: () => number[] = () => [];
+
+/** Starts the four services of `variant` (exporting to its own `sink`), warms them up and measures their capacity; they stay up. */
+async function saturateSystem(variant: Variant, sink: SinkProcess, tag: string, dirName: string): Promise<Live> {
+  await request<SinkStats>(sink.child, 'reset');
   const label = `${tag} ${variant.name}`;
   progress(`${label}: starting the four services`);
-  const system = await startSystem(variant, dirName);
+  // Each variant exports to a sink of its own: the systems of several variants are up at the same time.
+  const system = await startSystem(variant.preload.length ? { ...variant, env: { ...variant.env, OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${sink.port}` } } : variant, dirName);
   let watchers: Watchers | undefined;
   let closedCaller: WorkflowCaller | undefined;
-  let openCaller: WorkflowCaller | undefined;
   try {
-    watchers = await startWatchers(system.hub.url, variant.name);
+    watchers = await startWatchers(system.hub.url, dirName);
     closedCaller = workflowCaller(system.frontend.port, concurrency);
     const first = sequence;
     // Warm-up: at least --warmup s, then windows of WARMUP_WINDOW_S until two in a row agree within 5 %.
-    const warm: { errors: Errors; seconds: number; windows: number[] } = { errors: {}, seconds: 0, windows: [] };
+    const warm: Live['warm'] = { errors: {}, seconds: 0, windows: [] };
     if (warmup > 0) {
       progress(`${label}: warm-up ${warmup} s`);
-      const first = await closedLoop(closedCaller, watchers, warmup, concurrency);
-      Object.assign(warm.errors, first.errors);
+      const w0 = await closedLoop(closedCaller, watchers, warmup, concurrency);
+      Object.assign(warm.errors, w0.errors);
       warm.seconds = warmup;
       while (warm.seconds + WARMUP_WINDOW_S <= warmupMax) {
         const w = await closedLoop(closedCaller, watchers, WARMUP_WINDOW_S, concurrency);
@@ -577,91 +619,144 @@ async function measure(variant: Variant, bareCapacity: number | undefined, sink:
         warm.seconds += WARMUP_WINDOW_S;
         warm.windows.push(Math.round(w.perSecond));
         progress(`${label}: warm-up ${warm.seconds} s: ${warm.windows.join(' ')} workflows/s`);
-        const [a, b] = warm.windows.slice(-2);
-        if (a !== undefined && b !== undefined && Math.abs(b - a) <= 0.05 * Math.max(a, b)) break;
+        const [x, y] = warm.windows.slice(-2);
+        if (x !== undefined && y !== undefined && Math.abs(y - x) <= 0.05 * Math.max(x, y)) break;
       }
     }
     progress(`${label}: capacity ${capacitySeconds} s, ${concurrency} in flight`);
-    const pids = system.all().map((s) => s.pid);
-    const other = otherCpu([...pids, process.pid, sink.pid ?? -1, ...datastorePids()]);
+    const pids = system.all().map((p) => p.pid);
+    const other = otherCpu([...ownPids(), ...pids]);
     const cpu0 = pids.map(cpuUs);
     const cap = await closedLoop(closedCaller, watchers, capacitySeconds, concurrency);
     const cpu1 = pids.map(cpuUs);
+    const capOther = other();
     closedCaller.close();
-    const cpuPerWorkflowMs = cpu1.reduce((a, x, i) => a + x - (cpu0[i] ?? NaN), 0) / 1000 / Math.max(1, cap.completed);
-    const rate = (bareCapacity ?? cap.perSecond) / 2;
-    progress(`${label}: ${rate.toFixed(0)} workflows/s for ${duration} s`);
-    openCaller = workflowCaller(system.frontend.port, OPEN_LOOP_SOCKETS);
-    const lat = await openLoop(openCaller, watchers, duration, rate);
-    const workflows = sequence - first;
-    const otherCpuShare = other();
-    openCaller.close();
-    watchers.close();
-    progress(`${label}: stopping`);
-    // SIGTERM: our preload drains the app and flushes telemetry, then exits; the stock preload shuts its
-    // SDK down (flushes) but leaves the process running, and bare Node exits at once.
-    await system.stop(variant.stock ? 2_000 : 15_000);
-    await sleep(100);
-    const sinkStats = await request<SinkStats>(sink, 'stats');
-    return {
-      capacity: cap.perSecond,
-      cpuPerWorkflowMs,
-      otherCpuShare,
-      rate,
-      ...lat,
-      warmupSeconds: warm.seconds,
-      warmupWindows: warm.windows,
-      errors: mergeErrors(warm.errors, cap.errors, lat.errors),
-      errorCount: sumErrors(warm.errors, cap.errors, lat.errors),
-      workflows,
-      spansPerWorkflow: sinkStats.spans / workflows,
-    };
+    const cpuPerWorkflowMs = cpu1.reduce((acc, x, i) => acc + x - (cpu0[i] ?? NaN), 0) / 1000 / Math.max(1, cap.completed);
+    return { variant, system, watchers, sink, label, first, warm, capacity: { perSecond: cap.perSecond, errors: cap.errors }, cpuPerWorkflowMs, capOther };
   } catch (error) {
     closedCaller?.close();
-    openCaller?.close();
     watchers?.close();
     await system.stop(1_000);
     throw new Error(`${variant.name}: ${(error as Error).message}\n${serviceLogs(system)}`);
   }
 }
 
+/** The fixed-rate phase; the services were idle while the other variants ran, so first `--rewarm` s at the rate, not measured. */
+async function fixedRate(live: Live, rate: number): Promise<{ lat: Latencies; other: number; rewarmErrors: Errors }> {
+  const caller = workflowCaller(live.system.frontend.port, OPEN_LOOP_SOCKETS);
+  try {
+    let rewarmErrors: Errors = {};
+    if (rewarm > 0) {
+      progress(`${live.label}: ${rate.toFixed(1)} workflows/s, ${rewarm} s after the wait`);
+      rewarmErrors = (await openLoop(caller, live.watchers, rewarm, rate)).errors;
+    }
+    progress(`${live.label}: ${rate.toFixed(1)} workflows/s for ${duration} s`);
+    const other = otherCpu([...ownPids(), ...live.system.all().map((p) => p.pid)]);
+    const lat = await openLoop(caller, live.watchers, duration, rate);
+    return { lat, other: other(), rewarmErrors };
+  } finally {
+    caller.close();
+  }
+}
+
+/** Stops a variant's services and counts what its sink received. */
+async function stopSystem(live: Live): Promise<SinkStats> {
+  live.watchers.close();
+  progress(`${live.label}: stopping`);
+  // SIGTERM: our preload drains the app and flushes telemetry, then exits; the stock preload shuts its
+  // SDK down (flushes) but leaves the process running, and bare Node exits at once.
+  await live.system.stop(live.variant.stock ? 2_000 : 15_000);
+  await sleep(100);
+  return request<SinkStats>(live.sink.child, 'stats');
+}
+
 // ---- run ------------------------------------------------------------------------------------
 const started = new Date();
 const loadAtStart = loadavg();
-const { child: sink, port: sinkPort } = await startSinkProcess();
-const variants = variantsFor(sinkPort);
+// One sink per variant (the systems of several variants are up at once); bare's receives nothing.
+const sinkList = await Promise.all(variantNames.map(() => startSinkProcess()));
+const variants = variantsFor(sinkList[0]?.port ?? 0);
+const sinks = new Map<string, SinkProcess>(variants.map((v, i) => [v.name, sinkList[i] as SinkProcess]));
 const results: Record<string, Row[]> = Object.fromEntries(variants.map((v) => [v.name, []]));
-const repeated: Array<{ round: number; variant: string; otherCpuShare: number }> = [];
+/** The fixed rate of each round and the variant whose capacity set it. */
+const fixedRates: Array<{ rate: number; slowest: string }> = [];
+const repeated: Array<{ round: number; variant: string; phase: 'capacity' | 'fixed rate'; otherCpuShare: number }> = [];
+const liveSystems = new Set<Live>();
+ownPids = () => [process.pid, ...sinkList.map((x) => x.child.pid ?? -1), ...datastorePids(), ...[...liveSystems].flatMap((l) => l.system.all().map((p) => p.pid))];
 let failure: Error | undefined;
 try {
   const total = rounds * variants.length;
   let done = 0;
   for (let r = 0; r < rounds; r++) {
-    // Bare first (its capacity sets the round's fixed rate), the others in an order rotated by round.
-    const others = variants.filter((v) => v.name !== 'bare');
-    const rotated = others.map((_, i) => others[(i + r) % others.length] as Variant);
-    const order = [...variants.filter((v) => v.name === 'bare'), ...rotated];
-    let bareCapacity: number | undefined;
+    // Every variant's warm-up and capacity (in an order rotated by round), each system then left idle;
+    // the slowest sets the round's fixed rate; then every system's fixed-rate phase in the same order.
+    const order = variants.map((_, i) => variants[(i + r) % variants.length] as Variant);
+    const round: Array<{ live: Live; attempts: number }> = [];
     for (const v of order) {
       done++;
-      let row: Row;
       for (let attempt = 1; ; attempt++) {
-        row = await measure(v, bareCapacity, sink, `[${done}/${total}] round ${r + 1}/${rounds}${attempt > 1 ? ` (attempt ${attempt})` : ''}`, `round-${r + 1}-${v.name}-${attempt}`);
-        row.attempts = attempt;
-        // A shared machine: a measurement during which other processes took more than --max-other-cpu
-        // of a CPU is repeated (at most --attempts times in all; the last one is kept, and reported).
-        if (!(row.otherCpuShare > maxOtherCpu) || attempt >= maxAttempts) break;
-        repeated.push({ round: r + 1, variant: v.name, otherCpuShare: row.otherCpuShare });
+        const live = await saturateSystem(v, sinks.get(v.name) as SinkProcess, `[${done}/${total}] round ${r + 1}/${rounds}${attempt > 1 ? ` (attempt ${attempt})` : ''}`, `round-${r + 1}-${v.name}-${attempt}`);
+        liveSystems.add(live);
+        // A shared machine: a phase during which other processes took more than --max-other-cpu of a
+        // CPU is repeated (at most --attempts times in all; the last one is kept, and reported).
+        if (!(live.capOther > maxOtherCpu) || attempt >= maxAttempts) {
+          round.push({ live, attempts: attempt });
+          break;
+        }
+        repeated.push({ round: r + 1, variant: v.name, phase: 'capacity', otherCpuShare: live.capOther });
+        liveSystems.delete(live);
+        await stopSystem(live);
       }
-      if (v.name === 'bare') bareCapacity = row.capacity;
-      (results[v.name] as Row[])[r] = row;
+    }
+    const slowest = round.reduce((x, y) => (y.live.capacity.perSecond < x.live.capacity.perSecond ? y : x));
+    // At least one workflow a second: a capacity window too short for any workflow to complete in it
+    // (--smoke on a loaded machine) says nothing of the rate, and a rate of 0 would measure nothing.
+    const rate = Math.max(MIN_RATE, rateShare * slowest.live.capacity.perSecond);
+    fixedRates[r] = { rate, slowest: slowest.live.variant.name };
+    for (const { live, attempts } of round) {
+      let measured = await fixedRate(live, rate);
+      let latencyAttempts = 1;
+      while (measured.other > maxOtherCpu && latencyAttempts < maxAttempts) {
+        repeated.push({ round: r + 1, variant: live.variant.name, phase: 'fixed rate', otherCpuShare: measured.other });
+        latencyAttempts++;
+        measured = await fixedRate(live, rate);
+      }
+      const { lat, other, rewarmErrors } = measured;
+      const workflows = sequence - live.first;
+      liveSystems.delete(live);
+      const sinkStats = await stopSystem(live);
+      const errors = mergeErrors(live.warm.errors, live.capacity.errors, rewarmErrors, lat.errors);
+      (results[live.variant.name] as Row[])[r] = {
+        capacity: live.capacity.perSecond,
+        cpuPerWorkflowMs: live.cpuPerWorkflowMs,
+        otherCpuShare: Math.max(live.capOther, other),
+        rate,
+        keptUp: lat.inWindow / Math.max(1, lat.sent),
+        ...lat,
+        warmupSeconds: live.warm.seconds,
+        warmupWindows: live.warm.windows,
+        errors,
+        errorCount: sumErrors(errors),
+        workflows,
+        spansPerWorkflow: sinkStats.spans / workflows,
+        attempts,
+        latencyAttempts,
+      };
     }
   }
 } catch (error) {
   failure = error as Error;
 } finally {
-  sink.disconnect();
-  sink.kill();
+  for (const live of liveSystems) {
+    live.watchers.close();
+    await live.system.stop(1_000);
+  }
+  // Any service left by a failure part-way through a start.
+  await killAllServices();
+  for (const { child } of sinkList) {
+    if (child.connected) child.disconnect();
+    child.kill();
+  }
   if (!keepLogs && !failure) rmSync(logRoot, { recursive: true, force: true });
   rmSync(dirname(snapshotDir), { recursive: true, force: true });
 }
@@ -684,13 +779,13 @@ lines.push(
   `${started.toISOString()} · ${cpus().length} × ${cpus()[0]?.model.trim()} · ${(totalmem() / 2 ** 30).toFixed(0)} GiB · Linux ${release()} · Node ${process.version} · ` +
     `sdk-trace ${versions('@opentelemetry/sdk-trace')} · stock auto-instrumentations-node ${versions('@opentelemetry/auto-instrumentations-node')} · ` +
     `load average at start ${loadAtStart.map((x) => x.toFixed(2)).join(' ')}, at end ${loadavg().map((x) => x.toFixed(2)).join(' ')} · ` +
-    `${rounds} round(s): warm-up ≥ ${warmup} s until steady (≤ ${warmupMax} s; median ${f(median(Object.values(results).flatMap((rows) => rows.map((x) => x.warmupSeconds))))} s), capacity ${capacitySeconds} s (${concurrency} in flight), ${duration} s at ½ bare capacity · ` +
+    `${rounds} round(s): warm-up ≥ ${warmup} s until steady (≤ ${warmupMax} s; median ${f(median(Object.values(results).flatMap((rows) => rows.map((x) => x.warmupSeconds))))} s), capacity ${capacitySeconds} s (${concurrency} in flight), then ${rewarm} s + ${duration} s measured at ${f(rateShare * 100)} % of the slowest variant's capacity in the round: ${fixedRates.map((x) => `${f(x.rate, 1)}/s (${x.slowest})`).join(', ')} · ` +
     `${sessionCount} sessions, one Socket.IO watcher each · MODEL_LATENCY_SCALE=${modelLatencyScale} · ` +
     `hub with OTEL_NODE_DISABLED_INSTRUMENTATIONS=${appFacts('collaboration-hub').telemetryEnv['OTEL_NODE_DISABLED_INSTRUMENTATIONS']} in every instrumented variant · ` +
     `services ${pinned ? 'on CPU 0, load + watchers + sink on CPU 1 (taskset), Redis/PostgreSQL unpinned' : 'NOT pinned (taskset unavailable)'} · ${buildText}`,
   '',
-  '| variant | workflows/s at saturation (median) | kept vs bare (median of per-round ratios) | CPU ms / workflow, 4 services | rate driven /s | e2e p50 / p99 ms (median) | added p50 ms (median Δ) | added p99 ms (median Δ) | per-round added p99 | answer-only p99 ms | spans / workflow | errors |',
-  '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: |',
+  '| variant | workflows/s at saturation (median) | kept vs bare (median of per-round ratios) | CPU ms / workflow, 4 services | fixed rate /s | achieved / offered (lowest round) | e2e p50 / p99 ms (median) | added p50 ms (median Δ) | added p99 ms (median Δ) | per-round added p99 | answer-only p99 ms | spans / workflow | errors |',
+  '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: |',
 );
 const summary: Record<string, Record<string, unknown>> = {};
 const bare = results['bare'] ?? [];
@@ -702,6 +797,7 @@ for (const [name, rows] of Object.entries(results)) {
     kept: median(rows.map((row, i) => row.capacity / (bare[i]?.capacity ?? NaN))),
     cpuPerWorkflowMs: median(rows.map((x) => x.cpuPerWorkflowMs)),
     rate: median(rows.map((x) => x.rate)),
+    keptUp: Math.min(...rows.map((x) => x.keptUp)),
     p50: median(rows.map((x) => x.p50)),
     p99: median(rows.map((x) => x.p99)),
     addedP50: median(delta('p50')),
@@ -715,7 +811,7 @@ for (const [name, rows] of Object.entries(results)) {
   summary[name] = s;
   const errorText = s.errorCount === 0 ? '0' : `${s.errorCount} (${Object.entries(s.errors).map(([k, v]) => `${k}: ${v}`).join(', ')})`;
   lines.push(
-    `| ${name} | ${f(s.capacity)} | ${isBare ? '1' : f(s.kept, 2)} | ${f(s.cpuPerWorkflowMs, 2)} | ${f(s.rate)} | ${f(s.p50, 2)} / ${f(s.p99, 2)} | ${isBare ? 'baseline' : signed(s.addedP50, 2)} | ${isBare ? 'baseline' : signed(s.addedP99, 2)} | ${isBare ? '' : s.addedP99PerRound.map((x) => signed(x, 2)).join(' ')} | ${f(s.answerP99, 2)} | ${f(s.spansPerWorkflow, 1)} | ${errorText} |`,
+    `| ${name} | ${f(s.capacity)} | ${isBare ? '1' : f(s.kept, 2)} | ${f(s.cpuPerWorkflowMs, 2)} | ${f(s.rate, 1)} | ${f(s.keptUp, 3)} | ${f(s.p50, 2)} / ${f(s.p99, 2)} | ${isBare ? 'baseline' : signed(s.addedP50, 2)} | ${isBare ? 'baseline' : signed(s.addedP99, 2)} | ${isBare ? '' : s.addedP99PerRound.map((x) => signed(x, 2)).join(' ')} | ${f(s.answerP99, 2)} | ${f(s.spansPerWorkflow, 1)} | ${errorText} |`,
   );
 }
 const others = Object.values(results).flatMap((rows) => rows.map((x) => x.otherCpuShare));
@@ -724,12 +820,12 @@ lines.push(
   `CPU used by other processes during the measured phases (not the four services, Redis, PostgreSQL, this harness or its sink: other people's work on a shared machine, kernel threads and softirq), share of one CPU, in the measurements kept: median ${f(Math.max(0, median(others)) * 100)} %, max ${f(Math.max(0, ...others) * 100)} % (per measurement in --json). ` +
     (repeated.length === 0
       ? `No measurement was repeated (${Number.isFinite(maxOtherCpu) ? `threshold ${f(maxOtherCpu * 100)} %` : 'no threshold'}).`
-      : `Repeated because other processes took more than ${f(maxOtherCpu * 100)} %: ${repeated.map((x) => `round ${x.round} ${x.variant} (${f(x.otherCpuShare * 100)} %)`).join(', ')}.`),
+      : `Repeated because other processes took more than ${f(maxOtherCpu * 100)} %: ${repeated.map((x) => `round ${x.round} ${x.variant} ${x.phase} (${f(x.otherCpuShare * 100)} %)`).join(', ')}.`),
   '',
 );
 process.stdout.write(lines.join('\n') + '\n');
 if (jsonOut) {
   mkdirSync(dirname(resolve(jsonOut)), { recursive: true });
-  writeFileSync(jsonOut, JSON.stringify({ started, bootstrap: { measured: measuredBuild, liveAtEnd, gitHead, bootstrapDirty }, rounds, duration, warmup, warmupMax, capacitySeconds, concurrency, sessionCount, modelLatencyScale, pinned, maxOtherCpu, repeated, results, summary }, null, 2));
+  writeFileSync(jsonOut, JSON.stringify({ started, bootstrap: { measured: measuredBuild, liveAtEnd, gitHead, bootstrapDirty }, rounds, duration, warmup, warmupMax, capacitySeconds, rateShare, rewarm, fixedRates, concurrency, sessionCount, modelLatencyScale, pinned, maxOtherCpu, repeated, results, summary }, null, 2));
 }
 process.exit(0);
