@@ -4,15 +4,21 @@
 // --warmup requests (V8 optimises its hot paths), then `callgrind_control -i on` counts the
 // instructions of exactly --requests more (8 keep-alive connections, sent from this process, which
 // valgrind does not see) until `-i off`. Counted: everything the server process executes for them,
-// including the export of the spans they produce to the discarding sink.
+// including the export of the spans they produce to the discarding sink. Each thread is counted
+// apart (--separate-threads): the main thread's count is the request path itself; the others (V8's
+// background compiler, concurrent marking and sweeping) add whatever ran during the window, which is
+// most of the spread between two processes of one build.
 //
 //   node tools/bench/src/instructions.bench.mjs --frameworks fastify,express --rounds 2 \
 //     --variants bare,a-10,b-10 --builds a=libs/otel-bootstrap/out-tsc/before,b=libs/otel-bootstrap/dist
 //
-// Variants: bare, ours-100, ours-10 (the preload at libs/otel-bootstrap/dist), NAME-100 / NAME-10 for
-// each --builds NAME=DIR. Output: a table of instructions per request and the difference to bare.
+// Variants: bare, ours-100, ours-10, ours-0 (the preload at libs/otel-bootstrap/dist; -0: the ratio
+// sampler at 0, every request unsampled), NAME-100 / NAME-10 / NAME-0 for each --builds NAME=DIR.
+// Output: a table of instructions per request (main thread, all threads) and the difference to bare.
+// --profile DIR keeps each server's callgrind files and V8's perf map (--perf-basic-prof) there, for
+// tools/bench/src/callgrind-profile.mjs (instructions per JavaScript function).
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -33,13 +39,15 @@ const builds = Object.fromEntries(
   [['ours', 'libs/otel-bootstrap/dist'], ...(opt('--builds', '') || '').split(',').filter(Boolean).map((pair) => pair.split('='))].map(([name, dir]) => [name, resolve(root, dir)]),
 );
 const variantNames = opt('--variants', 'bare,ours-100,ours-10').split(',');
+const profileDir = opt('--profile', undefined);
 
+if (profileDir) mkdirSync(profileDir, { recursive: true });
 const sink = spawn(process.execPath, [join(here, 'sink.mjs')], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
 const sinkPort = await new Promise((resolvePort) => sink.stdout.once('data', (d) => resolvePort(JSON.parse(String(d)).port)));
 
 function variantEnv(name) {
   if (name === 'bare') return { preload: [], env: {} };
-  const [, build, rate] = /^(.+)-(100|10)$/.exec(name) ?? [];
+  const [, build, rate] = /^(.+)-(100|10|0)$/.exec(name) ?? [];
   if (!builds[build]) throw new Error(`unknown variant ${name}: no build named ${build}`);
   const env = {
     OTEL_SERVICE_NAME: 'bench',
@@ -51,7 +59,7 @@ function variantEnv(name) {
     // window (spans still leave in full batches of 512, by count), so rounds count the same work.
     OTEL_METRIC_EXPORT_INTERVAL: '3600000',
     OTEL_BSP_SCHEDULE_DELAY: '3600000',
-    ...(rate === '10' && { OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.1' }),
+    ...(rate !== '100' && { OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: rate === '10' ? '0.1' : '0' }),
   };
   return { preload: ['--require', join(builds[build], 'register.js')], env };
 }
@@ -85,7 +93,7 @@ async function measure(framework, variantName) {
   for (const key of Object.keys(childEnv)) if (key.startsWith('OTEL_') && !(key in env)) delete childEnv[key];
   const child = spawn(
     'valgrind',
-    ['--tool=callgrind', '--instr-atstart=no', '--smc-check=all-non-file', `--callgrind-out-file=${out}`, process.execPath, ...preload, join(here, 'fixtures/load-server.cjs'), framework],
+    ['--tool=callgrind', '--instr-atstart=no', '--separate-threads=yes', '--smc-check=all-non-file', `--callgrind-out-file=${out}`, process.execPath, ...(profileDir ? ['--perf-basic-prof'] : []), ...preload, join(here, 'fixtures/load-server.cjs'), framework],
     { env: childEnv, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] },
   );
   let err = '';
@@ -104,15 +112,23 @@ async function measure(framework, variantName) {
   control('-i', 'on');
   control('-z');
   await drive(port, countedRequests);
-  control('-d'); // written to callgrind.out.1: the counted requests only
+  control('-d'); // written to callgrind.out.1-NN, one per thread: the counted requests only
   control('-i', 'off');
   const exited = new Promise((r) => child.once('exit', r));
   child.kill('SIGTERM');
   await exited;
-  const summary = /^totals:\s*(\d+)/m.exec(readFileSync(`${out}.1`, 'utf8'));
+  const files = readdirSync(dir).filter((f) => /^callgrind\.out\.1-\d+$/.test(f)).sort();
+  const totals = files.map((f) => Number(/^totals:\s*(\d+)/m.exec(readFileSync(join(dir, f), 'utf8'))?.[1] ?? NaN));
+  if (profileDir) {
+    const name = `${framework}-${variantName}-${Date.now()}`;
+    for (const f of files) copyFileSync(join(dir, f), join(profileDir, `${name}.${f.slice(f.lastIndexOf('-') + 1)}.callgrind`));
+    copyFileSync(`/tmp/perf-${child.pid}.map`, join(profileDir, `${name}.map`));
+    rmSync(`/tmp/perf-${child.pid}.map`, { force: true });
+  }
   rmSync(dir, { recursive: true, force: true });
-  if (!summary) throw new Error(`no callgrind totals for ${framework}/${variantName}\n${err}`);
-  return Number(summary[1]) / countedRequests;
+  if (totals.length === 0 || totals.some(Number.isNaN)) throw new Error(`no callgrind totals for ${framework}/${variantName}\n${err}`);
+  // Thread 01 is the main thread (the first to run).
+  return { main: totals[0] / countedRequests, all: totals.reduce((a, b) => a + b, 0) / countedRequests };
 }
 
 const results = {};
@@ -130,11 +146,15 @@ sink.kill();
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 console.log(`${new Date().toISOString()} · Node ${process.version} · ${rounds} round(s) · ${warmupRequests} warm-up + ${countedRequests} counted requests · load average ${execFileSync('cat', ['/proc/loadavg']).toString().trim()}`);
 for (const framework of frameworks) {
-  console.log(`\n### ${framework}\n\n| variant | instructions / request (median) | rounds | vs bare |\n| --- | ---: | --- | ---: |`);
-  const bare = results[framework].bare ? median(results[framework].bare) : undefined;
-  for (const name of variantNames) {
-    const m = median(results[framework][name]);
-    const rel = bare === undefined || name === 'bare' ? (name === 'bare' ? 'baseline' : '–') : `+${Math.round(m - bare).toLocaleString('en')}`;
-    console.log(`| ${name} | ${Math.round(m).toLocaleString('en')} | ${results[framework][name].map((x) => Math.round(x / 1000) + 'k').join(' ')} | ${rel} |`);
-  }
+  console.log(
+    `\n### ${framework}\n\n| variant | main thread / request (median) | rounds | vs bare | all threads / request (median) | rounds | vs bare |\n| --- | ---: | --- | ---: | ---: | --- | ---: |`,
+  );
+  const cells = (name, key) => {
+    const of = (n) => results[framework][n].map((r) => r[key]);
+    const m = median(of(name));
+    const bare = results[framework].bare ? median(of('bare')) : undefined;
+    const rel = name === 'bare' ? 'baseline' : bare === undefined ? '–' : `+${Math.round(m - bare).toLocaleString('en')}`;
+    return `${Math.round(m).toLocaleString('en')} | ${of(name).map((x) => Math.round(x / 1000) + 'k').join(' ')} | ${rel}`;
+  };
+  for (const name of variantNames) console.log(`| ${name} | ${cells(name, 'main')} | ${cells(name, 'all')} |`);
 }
