@@ -102,6 +102,22 @@ function isBundled(name) {
   return !ALWAYS_EXTERNAL.has(name) && (name.startsWith('@opentelemetry/') || BUNDLED_HELPERS.has(name) || WORKSPACE_PACKAGES.has(name));
 }
 
+/**
+ * An `import { x } from 'pkg'` of a CommonJS module (external, or another output file) becomes, in
+ * esbuild's output, `__toESM(require(...))`: a copy of the module whose every property is a getter,
+ * so each use of `x` at run time is a call and a megamorphic load (~4 k instructions per HTTP request
+ * under the preload, BENCHMARKS.md). Imported through an ES module facade that reads each export
+ * once into a variable instead, the importers use those variables directly. The names are the
+ * CommonJS build's exports; a name that an importer uses and the facade lacks fails the build.
+ */
+const FACADE_NAMES = new Map();
+function facadeOf(specifier, from, key) {
+  if (!FACADE_NAMES.has(specifier)) {
+    FACADE_NAMES.set(specifier, Object.keys(require(specifier)).filter((name) => /^[A-Za-z_$][\w$]*$/.test(name) && name !== 'default'));
+  }
+  return { path: specifier, namespace: 'facade', pluginData: { from, key, names: FACADE_NAMES.get(specifier) } };
+}
+
 function requirePath(fromFile, toFile) {
   const path = relative(dirname(fromFile), toFile);
   return path.startsWith('.') ? path : `./${path}`;
@@ -118,7 +134,7 @@ function splitPlugin(outfile, ownGroup) {
     setup(b) {
       b.onResolve({ filter: /.*/ }, async (args) => {
         if (args.pluginData?.reentry) return undefined;
-        if (args.namespace === 'group') return { path: args.path, external: true };
+        if (args.namespace === 'group' || args.namespace === 'facade') return { path: args.path, external: true };
         const specifier = args.path;
         const group = GROUP_OF.get(specifier);
         // Our modules as imported by an entry: from the bootstrap file.
@@ -128,7 +144,11 @@ function splitPlugin(outfile, ownGroup) {
         }
         if (specifier.startsWith('/') || specifier.startsWith('#')) return undefined;
         if (specifier.startsWith('node:') || BUILTINS.has(specifier)) return { path: specifier, external: true };
-        if (group && group !== ownGroup) return { path: specifier, namespace: 'group', pluginData: { group } };
+        if (group && group !== ownGroup) {
+          const groupFile = requirePath(outfile, join(chunksDir, `${group}.js`));
+          return args.kind === 'import-statement' ? facadeOf(specifier, groupFile, specifier) : { path: specifier, namespace: 'group', pluginData: { group } };
+        }
+        if (specifier === '@opentelemetry/api' && args.kind === 'import-statement') return facadeOf(specifier, specifier);
         if (LAZY_PACKAGES.includes(specifier) && (ownGroup === 'bootstrap' || ENTRIES.includes(basename(outfile, '.js')))) {
           return { path: requirePath(outfile, chunkFileOf(specifier)), external: true };
         }
@@ -140,6 +160,10 @@ function splitPlugin(outfile, ownGroup) {
       // A package (module) of another group: that file's export of it.
       b.onLoad({ filter: /.*/, namespace: 'group' }, (args) => ({
         contents: `module.exports = require(${JSON.stringify(requirePath(outfile, join(chunksDir, `${args.pluginData.group}.js`)))})[${JSON.stringify(args.path)}];`,
+        loader: 'js',
+      }));
+      b.onLoad({ filter: /.*/, namespace: 'facade' }, ({ pluginData: { from, key, names } }) => ({
+        contents: `const m = require(${JSON.stringify(from)})${key === undefined ? '' : `[${JSON.stringify(key)}]`};\nexport const { ${names.join(', ')} } = m;\n`,
         loader: 'js',
       }));
       // Some ES module builds load a dependency through createRequire(import.meta.url) (instrumentation-http:
