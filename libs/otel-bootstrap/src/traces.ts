@@ -1,4 +1,5 @@
-import type { Sampler, SpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
+import { randomFillSync } from 'node:crypto';
+import type { IdGenerator, Sampler, SpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import type { MeterProvider } from '@opentelemetry/sdk-metrics';
 import type { Resource } from '@opentelemetry/resources';
 import { definedOnly, type BatchSettings, type ResolvedConfig } from './config';
@@ -28,10 +29,42 @@ export function createTracerProvider(config: ResolvedConfig, resource: Resource,
   return new t.TracerProvider({
     resource,
     sampler: createSampler(config.sampler),
+    idGenerator: new PooledRandomIdGenerator(),
     spanProcessors,
     spanLimits: config.traces.spanLimits,
     ...(selfMetrics && { meterProvider: selfMetrics }),
   });
+}
+
+const INVALID_TRACE_ID = '0'.repeat(32);
+const INVALID_SPAN_ID = '0'.repeat(16);
+
+/**
+ * Trace and span ids cut from a pool of cryptographically random bytes, refilled 8 KiB at a time:
+ * one `toString('hex')` per id, where the SDK's RandomIdGenerator makes two to four `Math.random()`
+ * calls and buffer writes per id — every request pays for two ids, sampled or not (BENCHMARKS.md).
+ * As the specification requires, an id is never all zeros.
+ */
+export class PooledRandomIdGenerator implements IdGenerator {
+  private readonly pool = Buffer.allocUnsafeSlow(8192);
+  private offset = this.pool.length;
+
+  generateTraceId(): string {
+    return this.next(16);
+  }
+
+  generateSpanId(): string {
+    return this.next(8);
+  }
+
+  private next(bytes: number): string {
+    if (this.offset + bytes > this.pool.length) {
+      randomFillSync(this.pool);
+      this.offset = 0;
+    }
+    const id = this.pool.toString('hex', this.offset, (this.offset += bytes));
+    return id === (bytes === 16 ? INVALID_TRACE_ID : INVALID_SPAN_ID) ? this.next(bytes) : id;
+  }
 }
 
 /**
