@@ -6,10 +6,8 @@ import {
   SpanKind,
   SpanStatusCode,
   trace,
-  ValueType,
   type Attributes,
   type Context,
-  type Histogram,
   type Link,
   type Span,
 } from '@opentelemetry/api';
@@ -20,7 +18,7 @@ import type * as https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { contentLength, normalizeMethod, requestAttributes } from './http-attributes';
 import type { IncomingTraceContext } from './config';
-import { DURATION_BUCKETS_SECONDS } from './metrics';
+import { HTTP_SERVER_SCOPE, serverDuration } from './http-server-duration';
 
 export interface HttpServerInstrumentationConfig extends InstrumentationConfig {
   /** Requests whose path (without the query) is in this set get no span, and nothing under them. */
@@ -52,8 +50,8 @@ interface ServerSpanState {
 type Emit = (this: unknown, ...args: [string | symbol, ...unknown[]]) => boolean;
 
 /**
- * The SERVER span of every incoming HTTP request (stable HTTP semantic conventions) and the
- * `http.server.request.duration` histogram, in place of the incoming half of
+ * The SERVER span of every incoming HTTP request (stable HTTP semantic conventions) and its
+ * `http.server.request.duration` (aggregated in http-server-duration.ts), in place of the incoming half of
  * `@opentelemetry/instrumentation-http` (its outgoing half stays in use). Same spans, attributes
  * and context (`RPCMetadata` for the frameworks' route), at a fraction of the cost per request
  * (BENCHMARKS.md): no URL object per request, no attributes for requests the sampler drops, and
@@ -61,19 +59,8 @@ type Emit = (this: unknown, ...args: [string | symbol, ...unknown[]]) => boolean
  * the request's context from one wrapper on the prototypes, which also ends the span on `close`.
  */
 export class HttpServerInstrumentation extends InstrumentationBase<HttpServerInstrumentationConfig> {
-  declare private duration: Histogram;
-
   constructor(config: HttpServerInstrumentationConfig = {}) {
-    super('@mcp/otel-bootstrap/http-server', '1.0.0', config);
-  }
-
-  protected override _updateMetricInstruments(): void {
-    this.duration = this.meter.createHistogram('http.server.request.duration', {
-      description: 'Duration of HTTP server requests.',
-      unit: 's',
-      valueType: ValueType.DOUBLE,
-      advice: { explicitBucketBoundaries: [...DURATION_BUCKETS_SECONDS] },
-    });
+    super(HTTP_SERVER_SCOPE.name, HTTP_SERVER_SCOPE.version, config);
   }
 
   protected init() {
@@ -197,15 +184,18 @@ export class HttpServerInstrumentation extends InstrumentationBase<HttpServerIns
       }
     }
     span.end();
-    const metricAttributes: Attributes = {
-      'http.request.method': method,
-      'url.scheme': state.scheme,
-      'network.protocol.version': state.request.httpVersion,
-    };
-    if (status !== undefined) metricAttributes['http.response.status_code'] = status;
-    if (route !== undefined) metricAttributes['http.route'] = route;
-    if (errorType !== undefined) metricAttributes['error.type'] = errorType;
-    this.duration.record((performance.now() - state.startedAt) / 1000, metricAttributes);
+    if (!serverDuration.active) return;
+    const { scheme } = state;
+    const version = state.request.httpVersion;
+    // The series' key: every attribute, the route last (the only one that may contain anything).
+    const key = `${method}\u0000${scheme}\u0000${version}\u0000${status ?? ''}\u0000${errorType ?? ''}\u0000${route ?? '\u0001'}`;
+    serverDuration.record((performance.now() - state.startedAt) / 1000, key, () => {
+      const attributes: Attributes = { 'http.request.method': method, 'url.scheme': scheme, 'network.protocol.version': version };
+      if (status !== undefined) attributes['http.response.status_code'] = status;
+      if (route !== undefined) attributes['http.route'] = route;
+      if (errorType !== undefined) attributes['error.type'] = errorType;
+      return attributes;
+    });
   }
 }
 

@@ -1,20 +1,14 @@
-import type { AggregationType, MeterProvider, MetricReader, ViewOptions } from '@opentelemetry/sdk-metrics';
+import type { AggregationType, MeterProvider, MetricProducer, MetricReader, ViewOptions } from '@opentelemetry/sdk-metrics';
 import type { Resource } from '@opentelemetry/resources';
-import { REQUEST_DURATION_BUCKETS_SECONDS } from '@mcp/contracts/duration-buckets';
 import type { ResolvedConfig } from './config';
 import { otlpMetricExporter } from './exporters';
+import { DURATION_BUCKETS_SECONDS, serverDuration } from './http-server-duration';
 import { describe, log } from './log';
 import { load } from './packages';
 import { observeProcessMetrics } from './process-metrics';
 import { METRIC_RENAME_VIEWS } from './semconv-migration';
 
-/**
- * The seed's HTTP buckets (0 ms to 10 s), in seconds: the stable HTTP semantic conventions measure
- * `http.*.request.duration` in seconds, where the seed's `http.*.duration` was in ms. The seed
- * listed its HTTP buckets from 0 (the SDK's default boundaries); the shared list, which the other
- * hops' histograms use as the conventions advise, starts at 5 ms: the 0 keeps these the seed's.
- */
-export const DURATION_BUCKETS_SECONDS: readonly number[] = [0, ...REQUEST_DURATION_BUCKETS_SECONDS];
+export { DURATION_BUCKETS_SECONDS };
 
 export const HISTOGRAM_VIEW_INSTRUMENTS = ['http.server.request.duration', 'http.client.request.duration'] as const;
 
@@ -36,19 +30,24 @@ export function createMeterProvider(config: ResolvedConfig, resource: Resource):
   const m = load.sdkMetrics();
   const readers: MetricReader[] = [];
   for (const name of settings.exporters) {
-    if (name === 'prometheus') {
-      const reader = prometheusReader(settings.prometheus);
-      if (reader) readers.push(reader);
-      continue;
+    // Each reader also collects `http.server.request.duration`, aggregated by http-server-duration.ts.
+    const duration = serverDuration.producer(resource);
+    const reader =
+      name === 'prometheus'
+        ? prometheusReader(settings.prometheus, duration.producer)
+        : new m.PeriodicExportingMetricReader({
+            exporter: name === 'console' ? new m.ConsoleMetricExporter() : otlpMetricExporter(settings, m),
+            exportIntervalMillis: settings.exportIntervalMillis,
+            exportTimeoutMillis: settings.exportTimeoutMillis,
+            metricProducers: [duration.producer],
+            ...(settings.maxExportBatchSize !== undefined && { maxExportBatchSize: settings.maxExportBatchSize }),
+          });
+    if (reader) {
+      duration.bind(reader);
+      readers.push(reader);
+    } else {
+      serverDuration.remove(duration.producer);
     }
-    readers.push(
-      new m.PeriodicExportingMetricReader({
-        exporter: name === 'console' ? new m.ConsoleMetricExporter() : otlpMetricExporter(settings, m),
-        exportIntervalMillis: settings.exportIntervalMillis,
-        exportTimeoutMillis: settings.exportTimeoutMillis,
-        ...(settings.maxExportBatchSize !== undefined && { maxExportBatchSize: settings.maxExportBatchSize }),
-      }),
-    );
   }
   if (readers.length === 0) return undefined;
   const provider = new m.MeterProvider({ resource, readers, views: [...histogramViews(m.AggregationType), ...METRIC_RENAME_VIEWS] });
@@ -56,9 +55,9 @@ export function createMeterProvider(config: ResolvedConfig, resource: Resource):
   return provider;
 }
 
-function prometheusReader({ port, host }: ResolvedConfig['metrics']['prometheus']): MetricReader | undefined {
+function prometheusReader({ port, host }: ResolvedConfig['metrics']['prometheus'], producer: MetricProducer): MetricReader | undefined {
   try {
-    return new (load.prometheus().PrometheusExporter)({ port, ...(host && { host }) }, (error) => {
+    return new (load.prometheus().PrometheusExporter)({ port, ...(host && { host }), metricProducers: [producer] }, (error) => {
       if (error) log('warn', `the Prometheus endpoint could not start: ${describe(error)}`);
     });
   } catch (error) {
