@@ -94,7 +94,8 @@ async function measure(framework, variantName) {
   const child = spawn(
     'valgrind',
     ['--tool=callgrind', '--instr-atstart=no', '--separate-threads=yes', '--smc-check=all-non-file', `--callgrind-out-file=${out}`, process.execPath, ...(profileDir ? ['--perf-basic-prof'] : []), ...preload, join(here, 'fixtures/load-server.cjs'), framework],
-    { env: childEnv, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] },
+    // cwd: the isolate logs that --perf-basic-prof also writes go to the temporary directory.
+    { env: childEnv, cwd: dir, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] },
   );
   let err = '';
   child.stderr.on('data', (d) => (err += d));
