@@ -107,7 +107,9 @@ export class HttpServerInstrumentation extends InstrumentationBase<HttpServerIns
 
   /** @internal */
   handle(original: Emit, server: unknown, args: RequestEmitArgs, scheme: 'http' | 'https'): boolean {
-    const [, request, response] = args;
+    // Indexed, not destructured: destructuring an `arguments` object runs the iterator protocol.
+    const request = args[1];
+    const response = args[2];
     const url = request.url ?? '/';
     const query = url.indexOf('?');
     const path = query === -1 ? url : url.slice(0, query);
