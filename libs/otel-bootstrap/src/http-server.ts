@@ -13,6 +13,7 @@ import {
 } from '@opentelemetry/api';
 import { RPCType, setRPCMetadata, suppressTracing, type RPCMetadata } from '@opentelemetry/core';
 import { InstrumentationBase, InstrumentationNodeModuleDefinition, type InstrumentationConfig } from '@opentelemetry/instrumentation';
+import type { EventEmitter } from 'node:events';
 import type * as http from 'node:http';
 import type * as https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -242,7 +243,8 @@ function emitInRequestContext(original: Emit, instrumentation: HttpServerInstrum
       const state = message[kState];
       if (state !== undefined && !state.ended) instrumentation.finish(state, this as ServerResponse, event === 'error' ? args[1] : undefined);
     }
-    if (context.active() === requestContext) return original.apply(this, args);
+    // No listener, nothing to run in the context: entering it would cost a context frame for nothing.
+    if (context.active() === requestContext || (this as EventEmitter).listenerCount(event) === 0) return original.apply(this, args);
     return context.with(requestContext, applyEmit, undefined, original, this, args);
   };
 }
