@@ -6,7 +6,10 @@ for (const file of globSync('{apps,libs,tools}/*/test-results/vitest.json')) {
   const report = JSON.parse(readFileSync(file, 'utf8'));
   files += 1;
   passed += report.numPassedTests ?? 0;
-  failed += (report.numFailedTests ?? 0) + (report.numFailedTestSuites ?? 0);
+  // A test file that failed with no failing test (it did not load, a hook threw) counts once; vitest's
+  // numFailedTestSuites also counts every describe block around a failing test, so it is not added.
+  const brokenFiles = (report.testResults ?? []).filter((r) => r.status === 'failed' && !(r.assertionResults ?? []).some((a) => a.status === 'failed')).length;
+  failed += (report.numFailedTests ?? 0) + brokenFiles;
   skipped += (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
 }
 if (files === 0) {
