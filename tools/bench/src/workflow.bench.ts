@@ -585,8 +585,8 @@ interface Live {
   watchers: Watchers;
   sink: SinkProcess;
   label: string;
-  /** The workflow sequence number at its start (workflows = sequence - first at the end). */
-  first: number;
+  /** Workflows sent to it so far (the sequence numbers are shared by the systems up at the same time). */
+  workflows: number;
   warm: { errors: Errors; seconds: number; windows: number[] };
   capacity: { perSecond: number; errors: Errors };
   cpuPerWorkflowMs: number;
@@ -635,7 +635,7 @@ async function saturateSystem(variant: Variant, sink: SinkProcess, tag: string, 
     const capOther = other();
     closedCaller.close();
     const cpuPerWorkflowMs = cpu1.reduce((acc, x, i) => acc + x - (cpu0[i] ?? NaN), 0) / 1000 / Math.max(1, cap.completed);
-    return { variant, system, watchers, sink, label, first, warm, capacity: { perSecond: cap.perSecond, errors: cap.errors }, cpuPerWorkflowMs, capOther };
+    return { variant, system, watchers, sink, label, workflows: sequence - first, warm, capacity: { perSecond: cap.perSecond, errors: cap.errors }, cpuPerWorkflowMs, capOther };
   } catch (error) {
     closedCaller?.close();
     watchers?.close();
@@ -717,6 +717,7 @@ try {
     const rate = Math.max(MIN_RATE, rateShare * slowest.live.capacity.perSecond);
     fixedRates[r] = { rate, slowest: slowest.live.variant.name };
     for (const { live, attempts } of round) {
+      const before = sequence;
       let measured = await fixedRate(live, rate);
       let latencyAttempts = 1;
       while (measured.other > maxOtherCpu && latencyAttempts < maxAttempts) {
@@ -725,7 +726,7 @@ try {
         measured = await fixedRate(live, rate);
       }
       const { lat, other, rewarmErrors } = measured;
-      const workflows = sequence - live.first;
+      const workflows = live.workflows + sequence - before;
       liveSystems.delete(live);
       const sinkStats = await stopSystem(live);
       const errors = mergeErrors(live.warm.errors, live.capacity.errors, rewarmErrors, lat.errors);
