@@ -712,8 +712,8 @@ try {
       }
     }
     const slowest = round.reduce((x, y) => (y.live.capacity.perSecond < x.live.capacity.perSecond ? y : x));
-    // At least one workflow a second: a capacity window too short for any workflow to complete in it
-    // (--smoke on a loaded machine) says nothing of the rate, and a rate of 0 would measure nothing.
+    // At least one workflow a second: a capacity of 0 (no workflow completed at all) says nothing of
+    // the rate, and a rate of 0 would measure nothing.
     const rate = Math.max(MIN_RATE, rateShare * slowest.live.capacity.perSecond);
     fixedRates[r] = { rate, slowest: slowest.live.variant.name };
     for (const { live, attempts } of round) {
