@@ -10,8 +10,8 @@ import { describe, expect, it } from 'vitest';
 const script = join(import.meta.dirname, '../src/load.bench.ts');
 
 describe('load benchmark, smoke mode', () => {
-  it('runs bare, ours and stock and reports ratios, CPU per request and latency at a rate every variant sustains', async () => {
-    const { stdout } = await promisify(execFile)(process.execPath, [script, '--smoke', '--export'], { timeout: 60_000 });
+  it('runs bare, ours and stock and reports ratios, CPU per request and latency at a rate every variant sustains', { timeout: 300_000 }, async () => {
+    const { stdout } = await promisify(execFile)(process.execPath, [script, '--smoke', '--export'], { timeout: 240_000 });
     const rows = stdout.split('\n').filter((line) => line.startsWith('| '));
     const row = (variant: string) => rows.find((line) => line.startsWith(`| ${variant} |`))?.split('|').map((cell) => cell.trim());
     for (const variant of ['bare', 'ours-100', 'stock-100']) {

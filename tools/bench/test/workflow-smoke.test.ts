@@ -29,9 +29,9 @@ interface Row {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('workflow-path benchmark, smoke mode', () => {
-  it('runs bare, ours at 100 % and 10 %, and stock through the four services with no failed workflow', async () => {
+  it('runs bare, ours at 100 % and 10 %, and stock through the four services with no failed workflow', { timeout: 300_000 }, async () => {
     const out = join(dir, 'smoke.json');
-    const { stdout } = await promisify(execFile)(process.execPath, [script, '--smoke', '--json', out], { timeout: 100_000 });
+    const { stdout } = await promisify(execFile)(process.execPath, [script, '--smoke', '--json', out], { timeout: 240_000 });
     const { results } = JSON.parse(readFileSync(out, 'utf8')) as { results: Record<string, Row[]> };
     expect(Object.keys(results).sort()).toEqual([...variants].sort());
     for (const variant of variants) {
