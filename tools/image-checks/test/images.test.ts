@@ -38,6 +38,8 @@ const log = (line: string): void => {
   process.stdout.write(`image-checks: ${line}\n`);
 };
 
+const seconds = (since: bigint): string => (Number(process.hrtime.bigint() - since) / 1e9).toFixed(0);
+
 let lock: { release(): void } | undefined;
 let base = '';
 const configs = new Map<string, ImageConfig>();
@@ -48,7 +50,9 @@ function idsOf(buildOutput: string): string[] {
 }
 
 beforeAll(async () => {
+  const waiting = process.hrtime.bigint();
   lock = await lockStorage();
+  log(`storage lock taken after ${seconds(waiting)} s`);
   const { image, said } = await ensureBase();
   base = image;
   log(said);
@@ -65,9 +69,10 @@ beforeAll(async () => {
     ]);
     for (const id of idsOf(result.stdout + result.stderr)) used.add(id);
     configs.set(app, await imageConfig(tagOf(app)));
-    log(`built ${tagOf(app)} on ${base} in ${(Number(process.hrtime.bigint() - started) / 1e9).toFixed(0)} s`);
+    log(`built ${tagOf(app)} on ${base} in ${seconds(started)} s`);
   }
   // Every image these builds did not use: earlier builds' layers, stale tags, interrupted runs.
+  const cleaning = process.hrtime.bigint();
   const { stdout } = await buildah(['images', '--all', '--json']);
   const ours = new Set([base, ...APPS.map(tagOf)]);
   const kept = (id: string, names: string[] | null) => names?.some((n) => ours.has(n)) || [...used].some((u) => id.startsWith(u) || u.startsWith(id));
@@ -75,7 +80,7 @@ beforeAll(async () => {
   const stale = used.size === 0 ? [] : (JSON.parse(stdout) as Array<{ id: string; names: string[] | null }>).filter((i) => !kept(i.id, i.names)).map((i) => i.id);
   for (const id of stale) await buildah(['rmi', '--force', id], { allowFailure: true });
   const du = await run('du', ['-sh', join(STATE_DIR, 'storage')], { allowFailure: true });
-  log(`storage: ${du.stdout.split('\t')[0]} in ${STATE_DIR} after removing ${stale.length} unused images`);
+  log(`storage: ${du.stdout.split('\t')[0]} in ${STATE_DIR} after removing ${stale.length} unused images (${seconds(cleaning)} s)`);
 }, 3_600_000);
 
 afterAll(() => lock?.release());
@@ -220,11 +225,13 @@ describe('the four images running as containers', () => {
         USER_HASH_KEY: randomBytes(32).toString('hex'),
       },
     };
+    const starting = process.hrtime.bigint();
     for (const app of APPS) {
       const container = await startContainer(tagOf(app), app, ports[app]!, { ...common, PORT: String(ports[app]), ...env[app] });
       running.set(app, container);
       await container.listening(60_000);
     }
+    log(`four containers listening after ${seconds(starting)} s`);
   }, 300_000);
 
   afterAll(async () => {
