@@ -194,8 +194,13 @@ describe('GraphQL', () => {
     );
     expect(mutation.status, JSON.stringify(mutation.body)).toBe(200);
     expect(mutation.body['errors'], JSON.stringify(mutation.body)).toBeUndefined();
-    const mutationSpans = await traceSpans(mutationTrace.traceId, (ss) => ss.some((s) => s.serviceName === 'workflow-orchestrator' && s.kind === 'SERVER'), 'graphql mutation');
-    expect(mutationSpans.some((s) => s.serviceName === 'frontend' && /graphql/i.test(s.name))).toBe(true);
+    // Both ends: each service exports on its own schedule.
+    const mutationSpans = await traceSpans(
+      mutationTrace.traceId,
+      (ss) => ss.some((s) => s.serviceName === 'workflow-orchestrator' && s.kind === 'SERVER') && ss.some((s) => s.serviceName === 'frontend' && /graphql/i.test(s.name)),
+      'graphql mutation',
+    );
+    expect(mutationSpans.some((s) => s.serviceName === 'frontend' && /graphql/i.test(s.name)), renderTraceTree(mutationSpans)).toBe(true);
   });
 });
 
