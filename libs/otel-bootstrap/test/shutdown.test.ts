@@ -1,5 +1,5 @@
-import { createServer } from 'node:net';
 import { renderTraceTree } from '@mcp/otlp-receiver';
+import { freePort } from '@mcp/test-kit';
 import { describe, expect, it } from 'vitest';
 import { spawnFixture, useFixtureCleanup } from './support/fixture-process';
 import { eventually, mapLimit, request, type HttpAnswer } from './support/http-client';
@@ -14,15 +14,6 @@ const EXPORT_ONLY_AT_SHUTDOWN = {
   OTEL_BLRP_SCHEDULE_DELAY: '60000',
   OTEL_METRIC_EXPORT_INTERVAL: '60000',
 };
-
-/** A loopback port nothing listens on. */
-async function deadPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 describe('SIGTERM flushes telemetry', () => {
   it.each(['SIGTERM', 'SIGINT'] as const)('%s: every span, metric and log of every completed request arrives, and the process exits 0', async (signal) => {
@@ -173,7 +164,7 @@ describe('bounded shutdown: an unreachable backend never keeps the process alive
   ])('$label → the process still exits 0 within OTEL_NODE_SHUTDOWN_TIMEOUT_MS', async ({ mode }) => {
     const receiver = await startReceiver();
     if (mode === 'hang') receiver.hang();
-    const endpoint = mode === 'hang' ? receiver.url : `http://127.0.0.1:${await deadPort()}`;
+    const endpoint = mode === 'hang' ? receiver.url : `http://127.0.0.1:${await freePort()}`;
     const serviceName = uniqueServiceName(`bounded-${mode}`);
     const app = await spawnFixture('express-app.cjs', {
       endpoint,

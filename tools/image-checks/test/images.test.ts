@@ -19,9 +19,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join, relative } from 'node:path';
 import { assertParentChild, renderTraceTree, startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '@mcp/otlp-receiver';
+import { freePort } from '@mcp/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildah, ensureBase, lockStorage, REPO_ROOT, run, STATE_DIR } from './support/buildah';
 import { healthcheckCommand, imageConfig, layerSizes, processIds, startContainer, type Container, type ImageConfig } from './support/containers';
@@ -169,18 +169,6 @@ describe.each(APPS)('what the %s image holds', (app) => {
     }
   });
 });
-
-/** A port free on this machine right now (the containers share its network; system tests may run alongside). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function postJson(url: string, body: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
   const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(30_000) });

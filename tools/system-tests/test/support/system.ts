@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '@mcp/otlp-receiver';
-import { startServices, type ServiceKey, type ServiceProcess } from '@mcp/test-kit';
+import { startServices, type ServiceKey, type ServiceProcess, type Services } from '@mcp/test-kit';
 import { expect } from 'vitest';
 import { saveInventory } from './telemetry-inventory';
 
@@ -9,18 +9,11 @@ export { REDIS_URL, DATABASE_URL } from '@mcp/test-kit';
 export const INTERNAL_API_SECRET = `system-test-${randomUUID()}`;
 
 /** The whole system as real processes, each with the telemetry preload, exporting to one receiver. */
-export interface RunningSystem {
+export interface RunningSystem extends Pick<Services, ServiceKey | 'restartFrontend' | 'ledgerOutboxPath'> {
   receiver: OtlpReceiver;
-  modelRouter: ServiceProcess;
-  hub: ServiceProcess;
-  orchestrator: ServiceProcess;
-  frontend: ServiceProcess;
-  /** Starts a new frontend with the same environment as the first (after the test killed it); `frontend` becomes the new one. */
-  restartFrontend(): Promise<ServiceProcess>;
-  /** The frontend's ledger outbox file (its own, in a temporary directory removed at stop). */
-  ledgerOutboxPath: string;
   /** A real HTTP server standing for an allow-listed external API (`GET /facts` → JSON). */
   externalApi: { url: string; hits: () => number };
+  /** Stops the four, then the external API; leaves this file's telemetry inventory; closes the receiver. */
   stop(): Promise<void>;
 }
 
