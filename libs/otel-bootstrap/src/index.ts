@@ -20,4 +20,4 @@ export type {
 export { INSTRUMENTATION_NAMES, DEFAULT_INSTRUMENTATIONS } from './instrumentation-names';
 export type { InstrumentationName } from './instrumentation-names';
 export { redisStatement } from './instrumentations';
-export { DURATION_BUCKETS_SECONDS, HISTOGRAM_VIEW_INSTRUMENTS } from './metrics';
+export { DURATION_BUCKETS_SECONDS } from './metrics';

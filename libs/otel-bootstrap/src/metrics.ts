@@ -10,13 +10,13 @@ import { METRIC_RENAME_VIEWS } from './semconv-migration';
 
 export { DURATION_BUCKETS_SECONDS };
 
-export const HISTOGRAM_VIEW_INSTRUMENTS = ['http.server.request.duration', 'http.client.request.duration'] as const;
-
+/**
+ * The seed's buckets for the HTTP client histogram (instrumentation-http's). The server's,
+ * `http.server.request.duration`, is no SDK instrument: http-server-duration.ts aggregates it with
+ * the same buckets and hands it to each reader.
+ */
 function histogramViews(aggregationType: typeof AggregationType): ViewOptions[] {
-  return HISTOGRAM_VIEW_INSTRUMENTS.map((instrumentName) => ({
-    instrumentName,
-    aggregation: { type: aggregationType.EXPLICIT_BUCKET_HISTOGRAM, options: { boundaries: [...DURATION_BUCKETS_SECONDS] } },
-  }));
+  return [{ instrumentName: 'http.client.request.duration', aggregation: { type: aggregationType.EXPLICIT_BUCKET_HISTOGRAM, options: { boundaries: [...DURATION_BUCKETS_SECONDS] } } }];
 }
 
 /**
