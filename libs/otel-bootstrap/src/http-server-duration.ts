@@ -10,6 +10,8 @@ import { load } from './packages';
 // and the histogram is handed to each metric reader as a MetricProducer at collection: the same
 // metric (name, unit, buckets, attributes, scope), with each reader's temporality, min and max, and
 // the SDK's cardinality limit (2000 series, then `otel.metric.overflow`).
+// What it gives up: the SDK's Views do not see this metric (a user's View on its name, other buckets
+// or dropped attributes, does not apply), and it has no exemplars (the JS SDK records none anyway).
 
 /**
  * The seed's HTTP buckets (0 ms to 10 s), in seconds: the stable HTTP semantic conventions measure
