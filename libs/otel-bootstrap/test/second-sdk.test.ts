@@ -51,6 +51,18 @@ describe('a second SDK registered first', () => {
     );
   });
 
+  it('the app starts telemetry again from its code: the no-op handle, the same each time, and no second error', async () => {
+    const app = await spawnFixture('start-again.cjs', { endpoint: 'http://127.0.0.1:9', serviceName: uniqueServiceName('start-again'), requireBefore: ['second-sdk.cjs'] });
+    const ready = app
+      .stdout()
+      .split('\n')
+      .map((line) => (line.startsWith('{"ready":true') ? (JSON.parse(line) as { enabled: boolean; sameHandle: boolean }) : undefined))
+      .find(Boolean);
+    await stopAndFlush(app);
+    expect(ready).toEqual({ ready: true, port: expect.any(Number), enabled: false, sameHandle: true });
+    expect([...app.stderr().matchAll(STAND_DOWN)], app.stderr()).toHaveLength(1);
+  });
+
   it('the stock auto-instrumentation agent (as the Operator injects it): one SERVER span per request, all of it the agent\'s', async () => {
     const receiver = await startReceiver();
     const serviceName = uniqueServiceName('stock-agent');
