@@ -1,3 +1,4 @@
+import { loadSemconvCatalog } from '@mcp/telemetry-registry';
 import { describe, expect, it } from 'vitest';
 import { collectorProblems, type KnownComponents } from './support/collector-checks';
 import { clone, isObject, parseYaml, parseYamlDocuments, readRepoFile } from './support/repo';
@@ -5,10 +6,24 @@ import { clone, isObject, parseYaml, parseYamlDocuments, readRepoFile } from './
 const known = JSON.parse(readRepoFile('deploy/otel-collector/components.json')) as KnownComponents;
 const configText = readRepoFile('deploy/otel-collector/config.yaml');
 const config = parseYaml(configText, 'deploy/otel-collector/config.yaml') as Record<string, Record<string, unknown>>;
+const conventions = loadSemconvCatalog();
 
 describe('deploy/otel-collector/config.yaml (contrib 0.160.0)', () => {
   it('defines every component it uses, uses every component it defines, with the names of the pinned version', () => {
-    expect(collectorProblems(config, known)).toEqual([]);
+    expect(collectorProblems(config, known, conventions)).toEqual([]);
+  });
+
+  it('groups span metrics by current semantic-conventions keys only, here and in the Kubernetes ConfigMap', () => {
+    const docs = parseYamlDocuments(readRepoFile('deploy/k8s/base/otel-collector.yaml'), 'otel-collector.yaml');
+    const configMap = docs.find((d) => isObject(d) && d['kind'] === 'ConfigMap') as { data: Record<string, string> };
+    for (const [file, checked] of [
+      ['deploy/otel-collector/config.yaml', config],
+      ['deploy/k8s/base/otel-collector.yaml', parseYaml(configMap.data['config.yaml']!, 'otel-collector ConfigMap')],
+    ] as const) {
+      const dimensions = ((checked as Record<string, Record<string, { dimensions: Array<{ name: string }> }>>)['connectors']!['span_metrics']!).dimensions;
+      expect(dimensions.map((d) => d.name), file).toEqual(['http.request.method', 'http.response.status_code', 'rpc.status_code']);
+      expect(collectorProblems(checked, known, conventions).filter((p) => p.includes('dimension')), file).toEqual([]);
+    }
   });
 
   it('pins the same version as the images that run it', () => {
@@ -49,6 +64,7 @@ describe('deploy/otel-collector/config.yaml (contrib 0.160.0)', () => {
 describe('the Collector checks fail on broken variants', () => {
   type Config = Record<string, Record<string, unknown>>;
   const pipelines = (c: Config) => (c['service'] as { pipelines: Record<string, Record<string, string[]>> }).pipelines;
+  const spanDimensions = (c: Config) => (c['connectors']!['span_metrics'] as { dimensions: Array<{ name: string }> }).dimensions;
   const rows: Array<[string, (c: Config) => void, RegExp]> = [
     ['a pipeline exporter that is not defined', (c) => pipelines(c)['logs']!['exporters']!.push('otlp_http/elsewhere'), /exporter otlp_http\/elsewhere is not defined/],
     ['a pipeline processor that is not defined', (c) => pipelines(c)['traces']!['processors']!.splice(1, 0, 'tail_sampling'), /processor tail_sampling is not defined/],
@@ -62,11 +78,13 @@ describe('the Collector checks fail on broken variants', () => {
     ['health_check not enabled', (c) => ((c['service'] as Record<string, unknown>)['extensions'] = []), /health_check extension is not enabled/],
     ['health_check on localhost', (c) => (c['extensions']!['health_check'] = { endpoint: 'localhost:13133' }), /bind 0.0.0.0/],
     ['a connector used on one side only', (c) => (pipelines(c)['metrics']!['receivers'] = ['otlp']), /connector span_metrics must be an exporter of one pipeline and a receiver of another/],
+    ['a span metrics dimension deprecated by the conventions', (c) => spanDimensions(c).push({ name: 'rpc.grpc.status_code' }), /dimension rpc\.grpc\.status_code is deprecated in the semantic conventions .*`rpc\.status_code`/],
+    ['a span metrics dimension no convention defines', (c) => spanDimensions(c).push({ name: 'rpc.grpc.status' }), /dimension "rpc.grpc.status" is not an attribute of the semantic conventions/],
     ['a defined component no pipeline uses', (c) => (c['exporters']!['file'] = { path: '/tmp/x' }), /exporters.file is defined but used by no pipeline/],
   ];
   it.each(rows)('%s', (_name, mutate, problem) => {
     const broken = clone(config);
     mutate(broken);
-    expect(collectorProblems(broken, known).join('\n')).toMatch(problem);
+    expect(collectorProblems(broken, known, conventions).join('\n')).toMatch(problem);
   });
 });

@@ -1,3 +1,4 @@
+import { semconvAttribute, type SemconvCatalog } from '@mcp/telemetry-registry';
 import { isObject } from './repo';
 
 const KINDS = ['receivers', 'processors', 'exporters', 'connectors', 'extensions'] as const;
@@ -20,8 +21,11 @@ function endpointOf(value: unknown): string | undefined {
   return isObject(value) && typeof value['endpoint'] === 'string' ? value['endpoint'] : undefined;
 }
 
-/** Problems of a Collector config against the known components of the pinned version. */
-export function collectorProblems(config: unknown, known: KnownComponents): string[] {
+/**
+ * Problems of a Collector config against the known components of the pinned version and, for the
+ * span metrics' dimensions, against the semantic conventions the services follow.
+ */
+export function collectorProblems(config: unknown, known: KnownComponents, conventions: SemconvCatalog): string[] {
   const problems: string[] = [];
   if (!isObject(config)) return ['not a mapping'];
   const defined: Record<Kind, Set<string>> = { receivers: new Set(), processors: new Set(), exporters: new Set(), connectors: new Set(), extensions: new Set() };
@@ -83,6 +87,22 @@ export function collectorProblems(config: unknown, known: KnownComponents): stri
   for (const kind of ['receivers', 'processors', 'exporters'] as const) {
     const used = new Set(Object.values(pipelines).flatMap((p) => (isObject(p) ? ((p[kind] as string[] | undefined) ?? []) : [])));
     for (const id of defined[kind]) if (!used.has(id)) problems.push(`${kind}.${id} is defined but used by no pipeline`);
+  }
+
+  // Span metrics are grouped by span attributes: a key the services no longer emit (a deprecated one)
+  // or never did (no convention) is a dimension that is always empty.
+  const connectors = config['connectors'];
+  if (isObject(connectors)) {
+    for (const [id, connector] of Object.entries(connectors)) {
+      if (typeOf(id) !== 'span_metrics' || !isObject(connector)) continue;
+      const dimensions = Array.isArray(connector['dimensions']) ? (connector['dimensions'] as unknown[]) : [];
+      for (const dimension of dimensions) {
+        const name = isObject(dimension) ? dimension['name'] : undefined;
+        const entry = typeof name === 'string' ? semconvAttribute(conventions, name) : undefined;
+        if (!entry) problems.push(`connectors.${id}: dimension ${JSON.stringify(name)} is not an attribute of the semantic conventions ${conventions.version}`);
+        else if (entry.status === 'deprecated') problems.push(`connectors.${id}: dimension ${String(name)} is deprecated in the semantic conventions ${conventions.version} (${entry.deprecation})`);
+      }
+    }
   }
 
   // Receivers bind explicit addresses (the default changed to localhost in 0.104: a container then
