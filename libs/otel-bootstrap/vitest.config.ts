@@ -9,6 +9,7 @@ import { sharedTestConfig } from '../../vitest.shared';
 const INSTRUMENTATION_TESTS = [
   'test/http-frameworks.test.ts',
   'test/incoming-requests.test.ts',
+  'test/outgoing-requests.test.ts',
   'test/databases.test.ts',
   'test/graphql.test.ts',
   'test/grpc.test.ts',

@@ -4,13 +4,10 @@ import { logsForTrace } from '@mcp/otlp-receiver';
 import { describe, expect, it } from 'vitest';
 import { spawnFixture, useFixtureCleanup } from './support/fixture-process';
 import { eventually, request } from './support/http-client';
-import { first, isHttpServerSpan, spansOf, startReceiver, uniqueServiceName, useReceiverCleanup } from './support/telemetry';
+import { first, isHttpServerSpan, SEED_BUCKETS_SECONDS, spansOf, startReceiver, uniqueServiceName, useReceiverCleanup } from './support/telemetry';
 
 useFixtureCleanup();
 useReceiverCleanup();
-
-// The seed's buckets (0 ms .. 10 s) in seconds, as the stable HTTP semantic conventions measure.
-const SEED_BUCKETS_SECONDS = [0, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
 
 describe('metrics', () => {
   it('http.server.request.duration: a histogram in seconds with the seed buckets and the stable attributes', async () => {

@@ -23,6 +23,9 @@ export async function startReceiver(options: OtlpReceiverOptions = {}): Promise<
   return receiver;
 }
 
+/** The seed's histogram buckets (0 ms .. 10 s) in seconds, as the stable HTTP semantic conventions measure. */
+export const SEED_BUCKETS_SECONDS = [0, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
+
 let counter = 0;
 
 /** A service name no other test (in this or another worker) uses, so receivers can be shared safely. */
