@@ -12,16 +12,25 @@ useReceiverCleanup();
 // The instrumentation tests themselves run in both module systems (vitest.config.ts, project
 // "esm"); these pin what differs between the two.
 describe('ES modules and CommonJS', () => {
-  it('a CommonJS app loads no ES module hook; an ES module app gets it, under --import or --require', async () => {
+  it('a CommonJS app loads no ES module hook; an ES module app gets it, under --import or --require, and it wraps only the packages the instrumentations patch', async () => {
     const receiver = await startReceiver();
     const probe = fixturePath('module-hooks-probe.cjs');
     const cjs = await spawnService(probe, { endpoint: receiver.url, serviceName: uniqueServiceName('cjs-probe') });
     const esmImport = await spawnService(esmFlavourOf(probe), { endpoint: receiver.url, serviceName: uniqueServiceName('esm-probe'), preload: 'import' });
     const esmRequire = await spawnService(esmFlavourOf(probe), { endpoint: receiver.url, serviceName: uniqueServiceName('esm-probe-r'), preload: 'require' });
 
-    const hookOf = (app: typeof cjs) => app.jsonLines().find((line) => line['ready'] === true)?.['esmHook'];
-    expect([hookOf(cjs), hookOf(esmImport), hookOf(esmRequire)]).toEqual([false, true, true]);
-    for (const app of [cjs, esmImport, esmRequire]) expect(app.stderr(), app.describe()).not.toMatch(/warn/);
+    const report = (app: typeof cjs) => {
+      const ready = app.jsonLines().find((line) => line['ready'] === true) ?? {};
+      return { esmHook: ready['esmHook'], wrapped: ready['wrapped'], seen: ready['seen'] };
+    };
+    // express is patched; @grpc/proto-loader (CommonJS) and @koa/router (an ES module) are not, but
+    // @koa/router imports node:http, which is. Every app imported all three (`seen`).
+    expect(report(cjs), cjs.describe()).toMatchObject({ esmHook: false, wrapped: [] });
+    for (const esm of [esmImport, esmRequire]) expect(report(esm), esm.describe()).toMatchObject({ esmHook: true, wrapped: ['express', 'http'] });
+    for (const app of [cjs, esmImport, esmRequire]) {
+      expect(report(app).seen, app.describe()).toEqual(expect.arrayContaining(['@grpc/proto-loader', '@koa/router', 'express', 'http', 'koa-compose']));
+      expect(app.stderr(), app.describe()).not.toMatch(/warn/);
+    }
   });
 
   it('an ES module entry preloaded with --require is instrumented like one preloaded with --import', async () => {
