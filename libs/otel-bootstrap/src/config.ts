@@ -412,8 +412,8 @@ function checkEndpointMatchesProtocol(
 
 /**
  * Whether Node was started with a preload (`--import`, `--require`/`-r`, a loader), on its command
- * line or in `NODE_OPTIONS`. An ES module app that imports the bootstrap from its own code instead
- * has had its imports linked before the bootstrap runs, so they cannot be instrumented.
+ * line or in `NODE_OPTIONS`. An ES module app that starts telemetry from its own code instead has
+ * had its imports loaded before the bootstrap runs, so they cannot be instrumented.
  */
 export function startedWithPreload(execArgv: readonly string[] = process.execArgv, env: NodeJS.ProcessEnv = process.env): boolean {
   const flags = [...execArgv, ...(env['NODE_OPTIONS'] ?? '').split(/\s+/)];

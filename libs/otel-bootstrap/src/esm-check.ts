@@ -3,8 +3,8 @@ import { dirname, extname, join, resolve } from 'node:path';
 
 /**
  * Whether the entry script will run as an ES module: `.mjs`/`.mts`, or `.js`/`.ts` under a
- * package.json with `"type": "module"`. The instrumentations patch `require`, so such an app loses
- * its server and framework spans silently; the preload warns instead.
+ * package.json with `"type": "module"`. Its imports are seen by the ES module hook only, which
+ * startTelemetry then registers (esm-hooks.ts); a CommonJS app never loads it.
  */
 export function entryIsEsm(entry: string | undefined = process.argv[1]): boolean {
   if (!entry) return false;

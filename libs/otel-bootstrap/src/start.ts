@@ -1,6 +1,7 @@
 import type { Instrumentation } from '@opentelemetry/instrumentation';
-import { resolveConfig, type ResolvedConfig, type TelemetryOptions } from './config';
+import { resolveConfig, startedWithPreload, type ResolvedConfig, type TelemetryOptions } from './config';
 import { installContextAndPropagation } from './context';
+import { entryIsEsm } from './esm-check';
 import { providersRegisteredBefore, standDownMessage } from './globals';
 import { createInstrumentations } from './instrumentations';
 import { installSignalHandlers, NOOP_HANDLE, state, withDeadline, type TelemetryHandle } from './lifecycle';
@@ -34,10 +35,31 @@ export function startTelemetry(options: TelemetryOptions = {}): TelemetryHandle 
     return (state.handle = NOOP_HANDLE);
   }
   try {
-    return (state.handle = startSdk(config));
+    state.handle = startSdk(config);
   } catch (error) {
     log('error', `telemetry failed to start, the service runs without it: ${describe(error)}`);
     return (state.handle = NOOP_HANDLE);
+  }
+  if (state.handle.enabled && entryIsEsm()) hookEsmImports();
+  return state.handle;
+}
+
+/**
+ * The imports of an ES module app are instrumented by the ES module hook (esm-hooks.ts), which sees
+ * only the imports made after it is registered: all of them when telemetry starts in a preload
+ * (`--import`/`--require` of the register entry or of the app's own file). Started from the app's
+ * code instead (`startTelemetry()`, or an import of the register entry), the app's imports were
+ * loaded already and nothing else would tell: say so, once. The hook still serves later imports.
+ */
+function hookEsmImports(): void {
+  const entry = process.argv[1];
+  if (!startedWithPreload()) {
+    log('warn', `${entry} is an ES module that started telemetry from its own code (startTelemetry() or an import of @mcp/otel-bootstrap/register): its imports were loaded before telemetry started, so the libraries it imports are not instrumented; preload it instead: node --import @mcp/otel-bootstrap/register ${entry}`);
+  }
+  try {
+    load.esmHooks().registerEsmHooks(load.requireHook().hookedModuleNames);
+  } catch (error) {
+    log('warn', `ES module instrumentation is off (libraries this app imports are not instrumented): ${describe(error)}`);
   }
 }
 

@@ -1,3 +1,4 @@
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { esmFlavourOf, toEsmSource } from './support/esm-flavour';
 import { useFixtureCleanup } from './support/fixture-process';
@@ -43,13 +44,30 @@ describe('ES modules and CommonJS', () => {
     expect(span).toMatchObject({ name: 'GET /users/:id', serviceName, attributes: { 'http.route': '/users/:id' } });
   });
 
-  it('an ES module app that imports the bootstrap from its own code is told to preload it instead', async () => {
+  it.each(['esm-self-register.mjs', 'esm-start-in-code.mjs'])('an ES module app that starts telemetry from its own code (%s) is told once to preload it instead', async (fixture) => {
     const receiver = await startReceiver();
     esmFlavourOf(fixturePath('lib/ready.cjs'));
-    const app = await spawnService(fixturePath('esm-self-register.mjs'), { endpoint: receiver.url, serviceName: uniqueServiceName('esm-self'), preload: 'none' });
+    const app = await spawnService(fixturePath(fixture), { endpoint: receiver.url, serviceName: uniqueServiceName('esm-self'), preload: 'none' });
 
-    expect(app.stderr()).toContain('imported @mcp/otel-bootstrap/register itself');
-    expect(app.stderr()).toContain('node --import @mcp/otel-bootstrap/register');
+    const told = app.stderr().split('\n').filter((line) => line.includes('is an ES module that started telemetry from its own code'));
+    expect(told, app.describe()).toHaveLength(1);
+    expect(told[0]).toContain(`preload it instead: node --import @mcp/otel-bootstrap/register ${fixturePath(fixture)}`);
+  });
+
+  it('an ES module app whose own preload starts telemetry in code is instrumented, and told nothing', async () => {
+    const receiver = await startReceiver();
+    const serviceName = uniqueServiceName('esm-own-preload');
+    const app = await spawnService(esmFlavourOf(fixturePath('express-app.cjs')), {
+      endpoint: receiver.url,
+      serviceName,
+      preload: 'none',
+      nodeArgs: ['--import', pathToFileURL(fixturePath('start-telemetry.mjs')).href],
+    });
+
+    expect((await request(`${app.url}/users/42`)).status).toBe(200);
+    const span = first(await receiver.waitForSpans(isHttpServerSpan('/users/42')));
+    expect(span).toMatchObject({ name: 'GET /users/:id', serviceName, attributes: { 'http.route': '/users/:id' } });
+    expect(app.stderr(), app.describe()).not.toMatch(/warn/);
   });
 
   it('the ES module flavour of a fixture imports every library and refuses a require it cannot convert', () => {
