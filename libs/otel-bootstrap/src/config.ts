@@ -77,6 +77,8 @@ export interface ResolvedConfig {
     spanLimits: SpanLimitSettings;
     /** `OTEL_SEMCONV_STABILITY_OPT_IN` has `rpc/dup`: gRPC spans also keep the pre-stable RPC keys (migrating dashboards). */
     keepOldRpcKeys: boolean;
+    /** `OTEL_SEMCONV_STABILITY_OPT_IN` has `messaging/dup`: Socket.IO spans also keep the old messaging keys. */
+    keepOldMessagingKeys: boolean;
   };
   metrics: {
     exporters: MetricExporterName[];
@@ -282,10 +284,12 @@ export function resolveConfig(options: TelemetryOptions = {}): { config: Resolve
   }
   const propagators = list('OTEL_PROPAGATORS', PROPAGATORS, ['tracecontext', 'baggage']);
 
-  // --- semantic-conventions transition: the stable RPC keys always; `rpc/dup` adds the old ones.
+  // --- semantic-conventions transition: the stable RPC keys and the current messaging keys always;
+  // `rpc/dup` and `messaging/dup` add the old ones.
   // The other values of the list (http, database, …) are read by the instrumentations themselves.
   const stabilityOptIn = (read('OTEL_SEMCONV_STABILITY_OPT_IN') ?? '').split(',').map((v) => v.trim().toLowerCase());
   const keepOldRpcKeys = stabilityOptIn.includes('rpc/dup');
+  const keepOldMessagingKeys = stabilityOptIn.includes('messaging/dup');
 
   // --- instrumentations -----------------------------------------------------------------------
   const enabledList = list('OTEL_NODE_ENABLED_INSTRUMENTATIONS', INSTRUMENTATION_NAMES, [...DEFAULT_INSTRUMENTATIONS]);
@@ -313,7 +317,7 @@ export function resolveConfig(options: TelemetryOptions = {}): { config: Resolve
     serviceVersion,
     resourceAttributes,
     resourceDetectors,
-    traces: { exporters: traceExporters === 'none' ? [] : traceExporters, protocol: tracesProtocol, batch: batch('BSP'), spanLimits, keepOldRpcKeys },
+    traces: { exporters: traceExporters === 'none' ? [] : traceExporters, protocol: tracesProtocol, batch: batch('BSP'), spanLimits, keepOldRpcKeys, keepOldMessagingKeys },
     metrics: {
       exporters: metricExporters === 'none' ? [] : metricExporters,
       protocol: metricsProtocol,

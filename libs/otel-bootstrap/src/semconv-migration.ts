@@ -4,11 +4,34 @@ import type { Span, SpanProcessor } from '@opentelemetry/sdk-trace';
 
 // Brings what upstream instrumentations still emit to the semantic conventions 1.45 (the version the
 // repository's telemetry registry builds on) before export. @opentelemetry/instrumentation-grpc
-// 0.300 writes the pre-stable RPC keys; instrumentation-pg names a pool metric by a replaced name and
-// puts two pool settings, which no convention defines, on its connect spans.
+// 0.300 writes the pre-stable RPC keys; instrumentation-socket.io 0.71 writes messaging keys of before
+// semconv 1.20 and its own; instrumentation-pg names a pool metric by a replaced name and puts two pool
+// settings, which no convention defines, on its connect spans.
 
 /** The pre-stable RPC keys, kept only with `OTEL_SEMCONV_STABILITY_OPT_IN=rpc/dup`. */
 export const OLD_RPC_KEYS = ['rpc.system', 'rpc.service', 'rpc.grpc.status_code'] as const;
+
+/** The instrumentation scope of @opentelemetry/instrumentation-socket.io (its package name). */
+export const SOCKET_IO_SCOPE = '@opentelemetry/instrumentation-socket.io';
+
+/**
+ * What instrumentation-socket.io writes that the current messaging conventions replaced or never
+ * defined, kept only with `OTEL_SEMCONV_STABILITY_OPT_IN=messaging/dup`: `messaging.system` (now
+ * `messaging.system.name`), `messaging.operation` (now `messaging.operation.type`), the namespace as
+ * `messaging.destination` (long replaced by `messaging.destination.name`), `messaging.destination_kind`
+ * (removed in 1.20), and its own
+ * `messaging.socket.io.*`: the event name becomes `messaging.destination.name`; the namespace and the
+ * rooms (a room can name a session or a user) have no convention and are dropped.
+ */
+export const OLD_SOCKET_IO_KEYS = [
+  'messaging.system',
+  'messaging.operation',
+  'messaging.destination',
+  'messaging.destination_kind',
+  'messaging.socket.io.event_name',
+  'messaging.socket.io.namespace',
+  'messaging.socket.io.rooms',
+] as const;
 
 /**
  * Keys of upstream instrumentations that are no convention: grpc's error name and message (the
@@ -42,20 +65,47 @@ const SERVER_ERROR_CODES = new Set(['UNKNOWN', 'DEADLINE_EXCEEDED', 'UNIMPLEMENT
 
 /** Span kinds of @opentelemetry/api, by number (the SDK span keeps the number). */
 const SPAN_KIND_SERVER = 1;
+const SPAN_KIND_PRODUCER = 3;
+
+/**
+ * A span of instrumentation-socket.io in the current messaging conventions, as the hub's own Socket.IO
+ * spans (@mcp/mcp-metrics) have them: `messaging.system.name=socket.io`, the event as
+ * `messaging.destination.name`, `messaging.operation.type` and `.name` `send` for an emit (PRODUCER) or
+ * `process` for a handler's run (CONSUMER: a pushed message processed), and the span named
+ * `<operation> <event>` (upstream names it after the namespace: `receive /`).
+ */
+function migrateSocketIoSpan(span: Span, attributes: Record<string, unknown>, keepOldKeys: boolean): void {
+  const operation = span.kind === SPAN_KIND_PRODUCER ? 'send' : 'process';
+  const event = attributes['messaging.socket.io.event_name'];
+  span.setAttribute('messaging.system.name', 'socket.io');
+  span.setAttribute('messaging.operation.type', operation);
+  span.setAttribute('messaging.operation.name', operation);
+  if (typeof event === 'string') {
+    span.setAttribute('messaging.destination.name', event);
+    span.updateName(`${operation} ${event}`);
+  }
+  if (!keepOldKeys) for (const key of OLD_SOCKET_IO_KEYS) delete attributes[key];
+}
 
 /**
  * A span processor that, as each span ends and while it can still be changed, writes the stable RPC
  * keys of a gRPC span (`rpc.system.name`, fully-qualified `rpc.method`, string `rpc.status_code`,
- * `error.type` of a failure) and removes the pre-stable ones unless `keepOldRpcKeys`, and removes the
- * upstream keys that are no convention. Exports nothing itself: put it beside the exporting processors.
+ * `error.type` of a failure) and removes the pre-stable ones unless `keepOldRpcKeys`, brings a
+ * Socket.IO span to the current messaging keys (the old ones stay with `keepOldMessagingKeys`), and
+ * removes the upstream keys that are no convention. Exports nothing itself: put it beside the
+ * exporting processors.
  */
-export function semconvMigrationSpanProcessor(keepOldRpcKeys: boolean): SpanProcessor {
+export function semconvMigrationSpanProcessor(keepOldRpcKeys: boolean, keepOldMessagingKeys = false): SpanProcessor {
   return {
     // Nothing to do when a span starts or after it ended: this processor only edits and never exports.
     onStart: (_span: Span, _context: Context): void => undefined,
     onEnding(span: Span): void {
       // The SDK span's attribute record: writable until the span has ended (this hook runs just before).
       const attributes = span.attributes as Record<string, unknown>;
+      if (span.instrumentationScope.name === SOCKET_IO_SCOPE) {
+        migrateSocketIoSpan(span, attributes, keepOldMessagingKeys);
+        return;
+      }
       if (attributes['rpc.system'] === 'grpc') {
         const service = attributes['rpc.service'];
         const method = attributes['rpc.method'];

@@ -25,7 +25,7 @@ export function createTracerProvider(config: ResolvedConfig, resource: Resource,
         }),
   );
   // Current semantic conventions on what upstream instrumentations still emit the old way.
-  const spanProcessors = [semconvMigrationSpanProcessor(config.traces.keepOldRpcKeys), ...exporting];
+  const spanProcessors = [semconvMigrationSpanProcessor(config.traces.keepOldRpcKeys, config.traces.keepOldMessagingKeys), ...exporting];
   return new t.TracerProvider({
     resource,
     sampler: createSampler(config.sampler),
