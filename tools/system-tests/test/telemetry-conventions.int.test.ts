@@ -20,6 +20,9 @@ let watcher: Socket;
 
 const GEN_AI = { 'gen_ai.operation.name': 'text_completion', 'gen_ai.provider.name': 'mcp_model_router' };
 
+/** The workflow's model call as the orchestrator's text_completion span recorded it (set by the first test). */
+let workflowCall: { inputTokens: number; outputTokens: number; durationMs: number } | undefined;
+
 function traceparent(): { traceId: string; header: string } {
   const traceId = randomBytes(16).toString('hex');
   return { traceId, header: `00-${traceId}-${randomBytes(8).toString('hex')}-01` };
@@ -98,6 +101,23 @@ describe('GenAI conventions on the model path', () => {
     expect(client?.attributes).toMatchObject({ 'gen_ai.usage.input_tokens': input, 'gen_ai.usage.output_tokens': output });
     // Content capture is off by default: no message text anywhere.
     expect(spans.filter((s) => 'gen_ai.input.messages' in s.attributes || 'gen_ai.output.messages' in s.attributes)).toEqual([]);
+    workflowCall = { inputTokens: input, outputTokens: output, durationMs: client!.durationMs };
+  });
+
+  it('the orchestrator\'s client metrics carry that one call: its duration and its tokens split input/output', async () => {
+    expect(workflowCall, 'the workflow test above ran').toBeDefined();
+    const { inputTokens, outputTokens, durationMs } = workflowCall!;
+    const small = { ...GEN_AI, 'gen_ai.request.model': 'stub-small', 'gen_ai.response.model': 'stub-small' };
+    await expect.poll(() => lastPoint('gen_ai.client.operation.duration', 'workflow-orchestrator', small)?.histogram?.count, { timeout: 15_000 }).toBe(1);
+    const duration = lastPoint('gen_ai.client.operation.duration', 'workflow-orchestrator', small);
+    expect(duration).toMatchObject({ unit: 's', attributes: { 'server.address': '127.0.0.1', 'server.port': system.modelRouter.port } });
+    expect(duration?.attributes).not.toHaveProperty('error.type');
+    // Timed inside the text_completion span: more than nothing, no more than the span lasted.
+    expect(duration?.histogram?.sum).toBeGreaterThan(0);
+    expect((duration?.histogram?.sum ?? Infinity) * 1000).toBeLessThanOrEqual(durationMs + 1);
+    const tokens = (type: string) => lastPoint('gen_ai.client.token.usage', 'workflow-orchestrator', { ...small, 'gen_ai.token.type': type });
+    expect(tokens('input')).toMatchObject({ unit: '{token}', histogram: { count: 1, sum: inputTokens } });
+    expect(tokens('output')).toMatchObject({ unit: '{token}', histogram: { count: 1, sum: outputTokens } });
   });
 
   it('the frontend\'s client metrics and the model-router\'s server metrics carry the counts and tokens of the calls made', async () => {
@@ -119,12 +139,32 @@ describe('GenAI conventions on the model path', () => {
     expect(chunks).toBeGreaterThan(1);
 
     const medium = { ...GEN_AI, 'gen_ai.request.model': 'stub-medium' };
+    // The miss's model call on the frontend: a text_completion CLIENT span with the model, the usage
+    // the model-router reported for it, and the finish reason; the answer's tokens_used is their sum.
+    const missSpans = await traceSpans(
+      String(miss.body['trace_id']),
+      (ss) => ss.some((s) => s.serviceName === 'frontend' && s.name === 'text_completion stub-medium') && ss.some((s) => s.serviceName === 'model-router' && s.name === 'model_inference'),
+      'route miss model call',
+    );
+    const missTree = renderTraceTree(missSpans);
+    const frontendCall = missSpans.find((s) => s.serviceName === 'frontend' && s.name === 'text_completion stub-medium');
+    const missInference = missSpans.find((s) => s.serviceName === 'model-router' && s.name === 'model_inference');
+    expect(frontendCall, missTree).toMatchObject({
+      kind: 'CLIENT',
+      attributes: { ...medium, 'gen_ai.response.model': 'stub-medium', 'gen_ai.response.finish_reasons': ['stop'], 'server.address': '127.0.0.1', 'server.port': system.modelRouter.port },
+    });
+    assertParentChild(missSpans, frontendCall!, missInference!, { direct: false });
+    const missInput = Number(frontendCall?.attributes['gen_ai.usage.input_tokens']);
+    const missOutput = Number(frontendCall?.attributes['gen_ai.usage.output_tokens']);
+    expect([missInput, missOutput].every((n) => n > 0), missTree).toBe(true);
+    expect(missInput + missOutput).toBe(Number(miss.body['tokens_used']));
+    expect(missInference?.attributes).toMatchObject({ 'gen_ai.usage.input_tokens': missInput, 'gen_ai.usage.output_tokens': missOutput });
     // One call reached the model (the hit did not): one operation, its tokens split input/output.
     await expect.poll(() => lastPoint('gen_ai.client.operation.duration', 'frontend', { ...medium, 'gen_ai.response.model': 'stub-medium' })?.histogram?.count, { timeout: 15_000 }).toBe(1);
     const tokensIn = lastPoint('gen_ai.client.token.usage', 'frontend', { ...medium, 'gen_ai.token.type': 'input' })?.histogram;
     const tokensOut = lastPoint('gen_ai.client.token.usage', 'frontend', { ...medium, 'gen_ai.token.type': 'output' })?.histogram;
     expect([tokensIn?.count, tokensOut?.count]).toEqual([1, 1]);
-    expect((tokensIn?.sum ?? 0) + (tokensOut?.sum ?? 0)).toBe(Number(miss.body['tokens_used']));
+    expect([tokensIn?.sum, tokensOut?.sum]).toEqual([missInput, missOutput]);
     // The unknown model failed with the gRPC status as error.type, used no tokens, and is counted under
     // "other": a name no server answered for never becomes a series.
     await expect.poll(() => lastPoint('gen_ai.client.operation.duration', 'frontend', { 'gen_ai.request.model': 'other', 'error.type': 'NOT_FOUND' })?.histogram?.count, { timeout: 15_000 }).toBe(1);
@@ -141,7 +181,7 @@ describe('GenAI conventions on the model path', () => {
 });
 
 describe('stable RPC conventions on the gRPC hop', () => {
-  // After the two tests above: the orchestrator called Route once (the workflow), the frontend twice
+  // After the tests above: the orchestrator called Route once (the workflow), the frontend twice
   // (a miss, and an unknown model: NOT_FOUND), and the test streamed once, straight to the model-router.
   const ROUTE = 'mcp.model_router.v1.ModelRouter/Route';
   const grpcCall = (method: string, status: string) => ({ 'rpc.system.name': 'grpc', 'rpc.method': method, 'rpc.status_code': status });
