@@ -25,7 +25,6 @@ export interface HubDependencies {
     | 'SOCKET_MAX_CONNECTIONS_PER_ADDRESS'
     | 'SOCKET_MAX_EVENTS_PER_SECOND'
     | 'SESSION_MAX_PARTICIPANTS'
-    | 'PARTICIPANTS_BROADCAST_INTERVAL_MS'
     | 'READINESS_TIMEOUT_MS'
     | 'ADAPTER_REQUESTS_TIMEOUT_MS'
     | keyof typeof httpServerTimeoutsEnv
@@ -50,9 +49,8 @@ export interface Hub {
   /**
    * First shutdown step: refuses new Socket.IO connections, closes every client connection (clients
    * see a transport close and reconnect, to another instance if this one is going away), waits up to
-   * `timeoutMs` for the resulting participant broadcasts, sends those still waiting for their
-   * interval, stops publishing (`CollaborationService.stop`), then closes the adapter (its Redis
-   * subscriptions). Leaves the HTTP server to the drainer: `io.close()` would also close it, but
+   * `timeoutMs` for their cleanups (each tells its rooms that the participant left), stops publishing
+   * (`CollaborationService.stop`), then closes the adapter (its Redis subscriptions). Leaves the HTTP server to the drainer: `io.close()` would also close it, but
    * without a deadline and without letting in-flight requests finish first.
    */
   closeSockets(timeoutMs: number): Promise<void>;
@@ -94,7 +92,6 @@ export function createHub(deps: HubDependencies): Hub {
     logger,
     requestsTimeoutMs: config.ADAPTER_REQUESTS_TIMEOUT_MS,
     maxParticipants: config.SESSION_MAX_PARTICIPANTS,
-    participantsBroadcastIntervalMs: config.PARTICIPANTS_BROADCAST_INTERVAL_MS,
   });
   registerSessionHandlers(io, {
     collaboration,
@@ -137,7 +134,7 @@ export function createHub(deps: HubDependencies): Hub {
         }),
       ]);
       clearTimeout(timer);
-      await collaboration.stop();
+      collaboration.stop();
       await io.of('/').adapter.close();
     },
   };

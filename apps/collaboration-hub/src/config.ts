@@ -34,8 +34,6 @@ export const ConfigSchema = z.object({
   SOCKET_MAX_EVENTS_PER_SECOND: env.positiveInt(LIMITS.socketEventsPerSecond),
   /** Participants of one session; beyond, session:join is refused. */
   SESSION_MAX_PARTICIPANTS: env.positiveInt(LIMITS.sessionParticipants),
-  /** At most one session:participants broadcast per session per this many ms (joins in between coalesce). */
-  PARTICIPANTS_BROADCAST_INTERVAL_MS: env.positiveInt(250),
   /** How long shutdown lets in-flight HTTP requests finish before closing their connections. */
   DRAIN_TIMEOUT_MS: env.positiveInt(5_000),
   /** Bound of each /ready dependency check. */

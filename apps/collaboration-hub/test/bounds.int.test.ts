@@ -1,36 +1,50 @@
-// Issue 18, item 5: the hub is bounded. Real Socket.IO clients against the hub built as main.ts
-// builds it, on 127.0.0.1: the Origin check, connections per address, events per second per
-// connection, participants per session, and participant broadcasts that no longer grow as n³.
+// Issue 18, item 5: the hub is bounded. The compiled hub as production runs it (a child process,
+// `node --require` the preload, exporting to an in-process OTLP receiver) and real Socket.IO clients on
+// 127.0.0.1: the Origin check, connections per address, events per second per connection,
+// participants per session, and participant updates that cost each member O(n), not O(n²), as n join.
 // Each test prints its figure ([BOUNDS] lines).
-import { LIMITS, SOCKET_EVENTS, type SessionParticipantsBroadcast } from '@mcp/contracts';
-import { randomUUID } from 'node:crypto';
+import { LIMITS, SOCKET_EVENTS } from '@mcp/contracts';
+import type { Participant } from '@mcp/contracts';
+import { startOtlpReceiver } from '@mcp/otlp-receiver';
+import type { OtlpReceiver } from '@mcp/otlp-receiver';
+import { appFacts, serviceEntry, spawnService, useProcessCleanup } from '@mcp/test-kit';
+import type { ServiceProcess } from '@mcp/test-kit';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { io as connect, type Socket } from 'socket.io-client';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DEV_PAGE_ORIGINS } from '../src/config';
-import { WAIT_MS, closeClients, connectClient, disconnected, request, startHub, type TestHub } from './support/hub.harness';
+import { WAIT_MS, closeClients, connectClient, disconnected, joinAndFollow, request } from './support/hub.harness';
+import type { Member } from './support/hub.harness';
 
-const hubs: TestHub[] = [];
-afterEach(async () => {
-  closeClients();
-  await Promise.all(hubs.splice(0).map((hub) => hub.close()));
+useProcessCleanup();
+let receiver: OtlpReceiver;
+beforeAll(async () => {
+  receiver = await startOtlpReceiver();
+});
+afterEach(() => closeClients());
+afterAll(async () => {
+  await receiver?.close();
 });
 
-async function hubWith(env: Record<string, string>): Promise<TestHub> {
-  const hub = await startHub({ env });
-  hubs.push(hub);
-  return hub;
+/** The compiled hub with its deployed telemetry settings and `env` over its defaults (in-memory adapter). */
+function hubWith(env: Record<string, string>): Promise<ServiceProcess> {
+  return spawnService(serviceEntry('collaboration-hub'), {
+    serviceName: 'collaboration-hub',
+    endpoint: receiver.url,
+    env: { ...appFacts('collaboration-hub').telemetryEnv, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
+  });
 }
 
 const figure = (line: string) => process.stdout.write(`[BOUNDS] ${line}\n`);
 
 /** The engine's polling handshake as a browser would send it: status and body (the refusal's reason). */
-async function handshake(hub: TestHub, origin?: string): Promise<{ status: number; body: string }> {
+async function handshake(hub: ServiceProcess, origin?: string): Promise<{ status: number; body: string }> {
   const response = await fetch(`${hub.url}/socket.io/?EIO=4&transport=polling`, { headers: origin ? { origin } : {}, signal: AbortSignal.timeout(WAIT_MS) });
   return { status: response.status, body: await response.text() };
 }
 
 /** Connects with an Origin header on the websocket transport; resolves with the socket or the error. */
-function connectFrom(hub: TestHub, origin: string): Promise<Socket | Error> {
+function connectFrom(hub: ServiceProcess, origin: string): Promise<Socket | Error> {
   const socket = connect(hub.url, { transports: ['websocket'], reconnection: false, forceNew: true, extraHeaders: { origin }, timeout: WAIT_MS });
   return new Promise((resolve) => {
     socket.once('connect', () => resolve(socket));
@@ -163,37 +177,95 @@ describe('participants per session, joining at once', () => {
   });
 });
 
-describe('participant broadcasts', () => {
-  /** n clients join one session one after another; what every member received in session:participants. */
-  async function joinBurst(intervalMs: number, n: number): Promise<{ messages: number; entries: number; finalLists: number[] }> {
-    const hub = await hubWith({ SOCKET_MAX_CONNECTIONS_PER_ADDRESS: '500', PARTICIPANTS_BROADCAST_INTERVAL_MS: String(intervalMs) });
-    const session = `burst-${randomUUID()}`;
-    const received: SessionParticipantsBroadcast[][] = [];
-    for (let i = 0; i < n; i++) {
-      const socket = await connectClient(hub.url);
-      const mine: SessionParticipantsBroadcast[] = [];
-      received.push(mine);
-      socket.on('session:participants', (update: SessionParticipantsBroadcast) => mine.push(update));
-      expect(await request(socket, 'session:join', { session_id: session, user_id: `member-${i}` })).toMatchObject({ ok: true });
-    }
-    // Every member ends up with the whole list (the trailing broadcast comes within one interval).
-    await expect.poll(() => received.every((mine) => mine.at(-1)?.participants.length === n), { timeout: WAIT_MS }).toBe(true);
-    const all = received.flat();
-    closeClients();
-    return { messages: all.length, entries: all.reduce((sum, update) => sum + update.participants.length, 0), finalLists: received.map((mine) => mine.at(-1)?.participants.length ?? 0) };
+describe('participant updates', () => {
+  /** Participant entries in a join's ack or a participant event: a whole list counts its length. */
+  const entriesIn = (payload: Record<string, unknown> | undefined): number =>
+    Array.isArray(payload?.['participants']) ? payload['participants'].length : typeof payload?.['participant'] === 'object' || typeof payload?.['user_id'] === 'string' ? 1 : 0;
+
+  /** What one member received about participants: its join's ack and every `session:participant*` event. */
+  function costOf(member: Member): { messages: number; entries: number; bytes: number } {
+    const payloads = [member.ack as Record<string, unknown>, ...member.received.map(({ payload }) => payload)];
+    return {
+      messages: payloads.length,
+      entries: payloads.reduce((sum, payload) => sum + entriesIn(payload), 0),
+      bytes: payloads.reduce((sum, payload) => sum + JSON.stringify(payload).length, 0),
+    };
   }
 
-  it('coalesces the list broadcasts of a burst of joins: far fewer entries sent than one full list per join', async () => {
+  /** Resolves once no member received anything for `quietMs` (every update sent has arrived). */
+  async function settled(members: Member[], quietMs = 300): Promise<void> {
+    const count = (): number => members.reduce((sum, member) => sum + member.received.length, 0);
+    let last = -1;
+    await expect.poll(() => {
+      const now = count();
+      const quiet = now === last;
+      last = now;
+      return quiet;
+    }, { timeout: WAIT_MS, interval: quietMs }).toBe(true);
+  }
+
+  const sum = (costs: Array<{ messages: number; entries: number; bytes: number }>, key: 'messages' | 'entries' | 'bytes'): number => costs.reduce((total, cost) => total + cost[key], 0);
+
+  it('sends each member its join\'s list once and one entry per change after it: linear per member as 60 join one after another, and every copy of the list right', async () => {
     const n = 60;
-    // Interval 1 ms: every join broadcasts the whole list to the whole room, as the hub did before.
-    const perJoin = await joinBurst(1, n);
-    const coalesced = await joinBurst(250, n);
-    expect(perJoin.messages).toBeGreaterThan(0.9 * ((n * (n + 1)) / 2));
-    expect(coalesced.finalLists).toEqual(Array(n).fill(n));
-    expect(coalesced.entries).toBeLessThan(perJoin.entries / 2);
+    const hub = await hubWith({ SOCKET_MAX_CONNECTIONS_PER_ADDRESS: '500' });
+    const session = `updates-${randomUUID()}`;
+    const sockets: Socket[] = [];
+    const members: Member[] = [];
+    // The last joiner's join carries its own trace: the others' update about it must continue it.
+    const traceId = randomBytes(16).toString('hex');
+    for (let i = 0; i < n; i++) {
+      const socket = await connectClient(hub.url);
+      sockets.push(socket);
+      const otel = i === n - 1 ? { _otel: { traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01` } } : {};
+      const member = await joinAndFollow(socket, session, `member-${i}`, otel);
+      expect(member.ack).toMatchObject({ ok: true });
+      members.push(member);
+    }
+    await settled(members);
+    const costs = members.map(costOf);
+    const [first] = costs;
     figure(
-      `broadcasts: ${n} joins, one list per join: ${perJoin.messages} messages, ${perJoin.entries} entries (≈ n³/3); ` +
-        `at most one per 250 ms: ${coalesced.messages} messages, ${coalesced.entries} entries (${(perJoin.entries / coalesced.entries).toFixed(1)}× fewer); every member's last list has all ${n}`,
+      `updates: ${n} joins one after another → ${sum(costs, 'messages')} messages, ${sum(costs, 'entries')} participant entries, ${sum(costs, 'bytes')} bytes of JSON to all members ` +
+        `(acks included); the first member: ${first?.messages} messages, ${first?.entries} entries; the most any member got: ${Math.max(...costs.map((c) => c.entries))} entries`,
     );
+    // Linear per member: one list of at most n (its join's ack) plus at most one entry per later join.
+    // A whole list to every member on every join gives the first member ~n²/2 entries (1 830 for 60).
+    for (const [i, cost] of costs.entries()) {
+      expect(cost.entries, `member ${i}`).toBeLessThanOrEqual(2 * n);
+      expect(cost.messages, `member ${i}`).toBeLessThanOrEqual(n + 1);
+    }
+    expect(sum(costs, 'entries')).toBeLessThanOrEqual(n * n + n);
+
+    // Every member's copy, built as the page builds it, is the hub's list: all 60, in its order.
+    const list = await listOf(hub, session);
+    expect(list).toHaveLength(n);
+    await expect.poll(() => members.filter((member) => JSON.stringify(member.view()) !== JSON.stringify(list)).length, { timeout: WAIT_MS }).toBe(0);
+    // The update about the last joiner continues the trace of its join.
+    for (const member of members.slice(0, -1)) {
+      const update = member.received.find(({ event, payload }) => event === SOCKET_EVENTS.sessionParticipantJoined && (payload['participant'] as Participant).user_id === `member-${n - 1}`);
+      expect(String((update?.payload['_otel'] as Record<string, unknown> | undefined)?.['traceparent'])).toContain(`-${traceId}-`);
+    }
+
+    // Half of them leave, one after another: every one still there is told each, one entry per leave.
+    const before = costs.map((cost) => cost.entries);
+    for (const socket of sockets.slice(0, n / 2)) {
+      socket.disconnect();
+      await disconnected(socket);
+    }
+    const staying = members.slice(n / 2);
+    await expect.poll(async () => (await listOf(hub, session)).length, { timeout: WAIT_MS }).toBe(n / 2);
+    const remaining = await listOf(hub, session);
+    expect(remaining).toEqual(list.slice(n / 2));
+    await expect.poll(() => staying.filter((member) => JSON.stringify(member.view()) !== JSON.stringify(remaining)).length, { timeout: WAIT_MS }).toBe(0);
+    await settled(staying);
+    for (const [i, member] of staying.entries()) expect(costOf(member).entries - (before[n / 2 + i] ?? 0), `member ${n / 2 + i}`).toBe(n / 2);
+    figure(`updates: then ${n / 2} leave one after another → each of the ${n / 2} still there gets ${n / 2} entries (one per leave); every copy equals GET /sessions/:id`);
   });
 });
+
+/** GET /sessions/:id: the hub's list. */
+async function listOf(hub: ServiceProcess, sessionId: string): Promise<Participant[]> {
+  const response = await fetch(`${hub.url}/sessions/${encodeURIComponent(sessionId)}`, { signal: AbortSignal.timeout(WAIT_MS) });
+  return ((await response.json()) as { participants: Participant[] }).participants;
+}

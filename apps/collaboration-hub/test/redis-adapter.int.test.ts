@@ -1,7 +1,8 @@
-import type { Participant, SessionMessageBroadcast, SessionParticipantsBroadcast } from '@mcp/contracts';
+import type { Participant, SessionMessageBroadcast, SessionParticipantJoinedBroadcast, SessionParticipantLeftBroadcast } from '@mcp/contracts';
 import { randomUUID } from 'node:crypto';
+import type { Socket as ClientSocket } from 'socket.io-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { WAIT_MS, closeClients, connectClient, nextEvent, postEvent, progressEvent, request, startHub, uniqueRedisKey } from './support/hub.harness';
+import { WAIT_MS, closeClients, connectClient, joinAndFollow, nextEvent, postEvent, progressEvent, recordParticipantChanges, request, startHub, uniqueRedisKey } from './support/hub.harness';
 import type { TestHub } from './support/hub.harness';
 
 // Two hub instances on the real Redis of this machine, sharing rooms through @socket.io/redis-adapter.
@@ -24,9 +25,13 @@ afterAll(async () => {
 type JoinAck = { ok: boolean; participants: Participant[] };
 const names = (participants: Participant[]): string[] => participants.map((p) => p.user_id).sort();
 
-async function participantsOn(hub: TestHub, sessionId: string): Promise<string[]> {
+async function listOn(hub: TestHub, sessionId: string): Promise<Participant[]> {
   const response = await fetch(`${hub.url}/sessions/${sessionId}`, { signal: AbortSignal.timeout(WAIT_MS) });
-  return names(((await response.json()) as { participants: Participant[] }).participants);
+  return ((await response.json()) as { participants: Participant[] }).participants;
+}
+
+async function participantsOn(hub: TestHub, sessionId: string): Promise<string[]> {
+  return names(await listOn(hub, sessionId));
 }
 
 describe('two hub instances on one Redis', () => {
@@ -44,10 +49,11 @@ describe('two hub instances on one Redis', () => {
     const onLoner = await connectClient(loner.url);
 
     expect(names((await request<JoinAck>(onEast, 'session:join', { session_id: session, user_id: 'east-user' })).participants)).toEqual(['east-user']);
-    const eastSeesWest = nextEvent<SessionParticipantsBroadcast>(onEast, 'session:participants', (u) => u.participants.length === 2);
-    // West's join ack lists the participant connected to east.
-    expect(names((await request<JoinAck>(onWest, 'session:join', { session_id: session, user_id: 'west-user' })).participants)).toEqual(['east-user', 'west-user']);
-    expect(names((await eastSeesWest).participants)).toEqual(['east-user', 'west-user']);
+    const eastSeesWest = nextEvent<SessionParticipantJoinedBroadcast>(onEast, 'session:participant_joined');
+    // West's join ack lists the participant connected to east; east's client is told of west's.
+    const westJoin = await request<JoinAck>(onWest, 'session:join', { session_id: session, user_id: 'west-user' });
+    expect(names(westJoin.participants)).toEqual(['east-user', 'west-user']);
+    expect((await eastSeesWest).participant).toEqual(westJoin.participants.find((p) => p.user_id === 'west-user'));
     expect(await participantsOn(east, session)).toEqual(['east-user', 'west-user']);
     expect(await participantsOn(west, session)).toEqual(['east-user', 'west-user']);
     expect(names((await request<JoinAck>(onLoner, 'session:join', { session_id: session, user_id: 'loner' })).participants)).toEqual(['loner']);
@@ -66,9 +72,9 @@ describe('two hub instances on one Redis', () => {
     expect(await westGetsProgress).toEqual(JSON.parse(JSON.stringify(event)));
 
     // A client disconnecting from west: east's client learns it.
-    const eastSeesLeave = nextEvent<SessionParticipantsBroadcast>(onEast, 'session:participants', (u) => u.participants.length === 1);
+    const eastSeesLeave = nextEvent<SessionParticipantLeftBroadcast>(onEast, 'session:participant_left');
     onWest.disconnect();
-    expect(names((await eastSeesLeave).participants)).toEqual(['east-user']);
+    expect((await eastSeesLeave).user_id).toBe('west-user');
     expect(await participantsOn(west, session)).toEqual(['east-user']);
 
     // The hub with another key saw none of it.
@@ -76,6 +82,34 @@ describe('two hub instances on one Redis', () => {
     await request(onLoner, 'session:message', { session_id: session, text: 'alone' });
     expect((await lonerMessage).text).toBe('alone');
     expect(await participantsOn(loner, session)).toEqual(['loner']);
+  });
+});
+
+describe('participant changes across instances', () => {
+  it('keeps every member\'s copy of the list equal to the list while members join and leave at once on both instances', async () => {
+    const session = `s-${randomUUID()}`;
+    const hubOf = (i: number): TestHub => (i % 2 === 0 ? east : west);
+    // 16 members, half on each instance, joining at once; `twin` is connected to both.
+    const users = [...Array.from({ length: 16 }, (_, i) => `member-${i}`), 'twin', 'twin'];
+    const sockets = await Promise.all(users.map((_, i) => connectClient(hubOf(i).url)));
+    const members = await Promise.all(sockets.map((socket, i) => joinAndFollow(socket, session, users[i] as string)));
+    expect(members.every((member) => member.ack.ok)).toBe(true);
+    const full = await listOn(east, session);
+    expect(full).toHaveLength(17);
+    await expect.poll(() => members.filter((member) => JSON.stringify(member.view()) !== JSON.stringify(full)).length, { timeout: WAIT_MS }).toBe(0);
+
+    // Five leave at once, among them twin's connection on east, while three more join.
+    const leaving = [0, 1, 2, 3, 16];
+    const late = await Promise.all(['late-0', 'late-1', 'late-2'].map((_, i) => connectClient(hubOf(i).url)));
+    const [, lateMembers] = await Promise.all([
+      Promise.all(leaving.map((i) => request(sockets[i] as ClientSocket, 'session:leave', { session_id: session }))),
+      Promise.all(late.map((socket, i) => joinAndFollow(socket, session, `late-${i}`))),
+    ]);
+    const after = await listOn(west, session);
+    const gone = ['member-0', 'member-1', 'member-2', 'member-3'];
+    expect(names(after)).toEqual([...names(full).filter((user) => !gone.includes(user)), 'late-0', 'late-1', 'late-2'].sort());
+    const staying = [...members.filter((_, i) => !leaving.includes(i)), ...lateMembers];
+    await expect.poll(() => staying.filter((member) => JSON.stringify(member.view()) !== JSON.stringify(after)).length, { timeout: WAIT_MS }).toBe(0);
   });
 });
 
@@ -107,12 +141,10 @@ describe('Redis unreachable', () => {
 });
 
 describe('shutting down one of two instances', () => {
-  it('sends the broadcast still waiting for its interval before the adapter closes, and publishes nothing once its Redis is closed', async () => {
+  it('tells the other instance that its participants left before the adapter closes, and publishes nothing once its Redis is closed', async () => {
     const key = uniqueRedisKey();
     const secret = `secret-${randomUUID()}`;
-    const intervalMs = 1_500;
-    const slow = { PARTICIPANTS_BROADCAST_INTERVAL_MS: String(intervalMs) };
-    const [closing, staying] = await Promise.all([startHub({ redisKey: key, secret, env: slow }), startHub({ redisKey: key, secret, env: slow })]);
+    const [closing, staying] = await Promise.all([startHub({ redisKey: key, secret }), startHub({ redisKey: key, secret })]);
     const rejections: unknown[] = [];
     const onRejection = (reason: unknown): void => void rejections.push(reason);
     process.on('unhandledRejection', onRejection);
@@ -120,20 +152,19 @@ describe('shutting down one of two instances', () => {
       const session = `s-${randomUUID()}`;
       const watcher = await connectClient(staying.url);
       await request(watcher, 'session:join', { session_id: session, user_id: 'watcher' });
+      const changes = recordParticipantChanges(watcher);
       const [a, b] = await Promise.all([connectClient(closing.url), connectClient(closing.url)]);
-      const withA = nextEvent<SessionParticipantsBroadcast>(watcher, 'session:participants', (u) => names(u.participants).includes('a'));
       await request(a, 'session:join', { session_id: session, user_id: 'a' });
-      await withA;
-      // Within the interval of a's broadcast: from now on the lists wait for a trailing broadcast.
       await request(b, 'session:join', { session_id: session, user_id: 'b' });
-      const onlyWatcher = nextEvent<SessionParticipantsBroadcast>(watcher, 'session:participants', (u) => names(u.participants).join() === 'watcher');
+      await expect.poll(() => changes, { timeout: WAIT_MS }).toEqual(['+a', '+b']);
 
       await closing.hub.closeSockets(1_000);
-      // The other instance learns at shutdown, not after the interval, that a and b are gone.
-      expect(names((await onlyWatcher).participants)).toEqual(['watcher']);
+      // Its adapter is closed now: what the other instance learns was published before.
+      await expect.poll(() => changes.slice(2).sort(), { timeout: WAIT_MS }).toEqual(['-a', '-b']);
+      expect(await participantsOn(staying, session)).toEqual(['watcher']);
       await closing.close();
-      // Past the interval: a timer left behind would publish now, on a closed Redis client.
-      await new Promise((resolve) => setTimeout(resolve, intervalMs + 500));
+      // Anything published later would reject on the closed Redis client, unhandled.
+      await new Promise((resolve) => setTimeout(resolve, 500));
       expect(rejections).toEqual([]);
     } finally {
       process.off('unhandledRejection', onRejection);

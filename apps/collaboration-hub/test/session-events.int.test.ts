@@ -1,10 +1,10 @@
 import { LIMITS } from '@mcp/contracts';
-import type { Participant, SessionMessageBroadcast, SessionParticipantsBroadcast } from '@mcp/contracts';
+import type { Participant, SessionMessageBroadcast, SessionParticipantJoinedBroadcast, SessionParticipantLeftBroadcast } from '@mcp/contracts';
 import { randomUUID } from 'node:crypto';
 import type { Socket as ClientSocket } from 'socket.io-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_SESSIONS_PER_CONNECTION } from '../src/services/collaboration.service';
-import { WAIT_MS, closeClients, connectClient, disconnected, nextEvent, recordEvents, request, startHub } from './support/hub.harness';
+import { WAIT_MS, closeClients, connectClient, disconnected, nextEvent, recordEvents, recordParticipantChanges, request, startHub } from './support/hub.harness';
 import type { TestHub } from './support/hub.harness';
 
 type AckBody = { ok: boolean; error?: string; participants?: Participant[] };
@@ -35,11 +35,11 @@ async function participantsOverHttp(sessionId: string): Promise<Participant[]> {
   return body.participants;
 }
 
-describe('session:join / session:leave / session:participants', () => {
-  it('acks a join with the participants and tells the room on every join and leave', async () => {
+describe('session:join / session:leave / participant changes', () => {
+  it('acks a join with the participants and tells the others of every join and leave, one participant each', async () => {
     const session = newSession();
     const alice = await connectClient(hub.url);
-    const aliceUpdates = recordEvents<SessionParticipantsBroadcast>(alice, 'session:participants');
+    const aliceChanges = recordParticipantChanges(alice);
 
     const first = await request<AckBody>(alice, 'session:join', { session_id: session, user_id: 'alice' });
     expect(first.ok).toBe(true);
@@ -47,18 +47,21 @@ describe('session:join / session:leave / session:participants', () => {
     expect(Date.parse(first.participants?.[0]?.joined_at ?? '')).not.toBeNaN();
 
     const bob = await connectClient(hub.url);
-    const aliceSeesBob = nextEvent<SessionParticipantsBroadcast>(alice, 'session:participants', (u) => u.participants.length === 2);
+    const bobChanges = recordParticipantChanges(bob);
+    const aliceSeesBob = nextEvent<SessionParticipantJoinedBroadcast>(alice, 'session:participant_joined');
     const second = await request<AckBody>(bob, 'session:join', { session_id: session, user_id: 'bob' });
     expect(second.participants?.map((p) => p.user_id)).toEqual(['alice', 'bob']);
-    expect((await aliceSeesBob).session_id).toBe(session);
+    // alice gets bob's entry as the list has it; bob, who has the list in his ack, is not told of himself.
+    expect(await aliceSeesBob).toMatchObject({ session_id: session, participant: second.participants?.[1] });
     expect(await participantsOverHttp(session)).toEqual(second.participants);
 
-    const aliceSeesBobLeave = nextEvent<SessionParticipantsBroadcast>(alice, 'session:participants', (u) => u.participants.length === 1);
+    const aliceSeesBobLeave = nextEvent<SessionParticipantLeftBroadcast>(alice, 'session:participant_left');
     expect(await request<AckBody>(bob, 'session:leave', { session_id: session })).toEqual({ ok: true });
-    expect((await aliceSeesBobLeave).participants.map((p) => p.user_id)).toEqual(['alice']);
+    expect(await aliceSeesBobLeave).toMatchObject({ session_id: session, user_id: 'bob' });
     expect((await participantsOverHttp(session)).map((p) => p.user_id)).toEqual(['alice']);
-    // alice's own join, bob's join, bob's leave: one broadcast per change.
-    expect(aliceUpdates.map((u) => u.participants.length)).toEqual([1, 2, 1]);
+    // One change per join and leave of someone else; nothing about one's own join.
+    expect(aliceChanges).toEqual(['+bob', '-bob']);
+    expect(bobChanges).toEqual([]);
   });
 
   it('joining twice changes nothing; leaving a session one is not in is a no-op', async () => {
@@ -73,14 +76,27 @@ describe('session:join / session:leave / session:participants', () => {
     expect(await request<AckBody>(socket, 'session:leave', { session_id: newSession() })).toEqual({ ok: true });
   });
 
-  it('lists a user connected twice once, since their first join', async () => {
+  it('lists a user connected twice once, since their first join, and tells the room only what changes the list', async () => {
     const session = newSession();
+    const watcher = await joined(session, 'walt');
+    const changes = recordParticipantChanges(watcher);
+    const entries = recordEvents<SessionParticipantJoinedBroadcast>(watcher, 'session:participant_joined');
     const first = await joined(session, 'dave');
-    await joined(session, 'dave');
+    // A later millisecond for the second connection, so that its joined_at differs from the first's.
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const second = await joined(session, 'dave');
     const list = await participantsOverHttp(session);
-    expect(list.map((p) => p.user_id)).toEqual(['dave']);
+    expect(list.map((p) => p.user_id)).toEqual(['walt', 'dave']);
+    const [, daveFirst] = list;
+    // dave's first connection gone: his entry is now his second connection's.
     first.disconnect();
-    expect((await participantsOverHttp(session)).map((p) => p.user_id)).toEqual(['dave']);
+    await expect.poll(() => changes, { timeout: WAIT_MS }).toEqual(['+dave', '+dave']);
+    const [, daveNow] = await participantsOverHttp(session);
+    expect(daveNow?.joined_at).not.toBe(daveFirst?.joined_at);
+    expect(entries.map((update) => update.participant)).toEqual([daveFirst, daveNow]);
+    second.disconnect();
+    await expect.poll(() => changes, { timeout: WAIT_MS }).toEqual(['+dave', '+dave', '-dave']);
+    expect((await participantsOverHttp(session)).map((p) => p.user_id)).toEqual(['walt']);
   });
 
   it('bounds the sessions one connection may be in', async () => {
@@ -102,12 +118,9 @@ describe('session:join / session:leave / session:participants', () => {
     const grace = await joined(one, 'grace');
     await request(grace, 'session:join', { session_id: two, user_id: 'grace' });
 
-    const updates = [
-      nextEvent<SessionParticipantsBroadcast>(grace, 'session:participants', (u) => u.session_id === one && u.participants.length === 1),
-      nextEvent<SessionParticipantsBroadcast>(grace, 'session:participants', (u) => u.session_id === two && u.participants.length === 1),
-    ];
+    const changes = recordParticipantChanges(grace, true);
     frank.disconnect();
-    for (const update of await Promise.all(updates)) expect(update.participants.map((p) => p.user_id)).toEqual(['grace']);
+    await expect.poll(() => [...changes].sort(), { timeout: WAIT_MS }).toEqual([`${one} -frank`, `${two} -frank`].sort());
     expect((await participantsOverHttp(one)).map((p) => p.user_id)).toEqual(['grace']);
 
     grace.disconnect();
@@ -192,7 +205,7 @@ describe('bad payloads', () => {
     const session = 'S';
     const member = await joined(session, 'watcher');
     const messages = recordEvents<SessionMessageBroadcast>(member, 'session:message');
-    const updates = recordEvents<SessionParticipantsBroadcast>(member, 'session:participants');
+    const changes = recordParticipantChanges(member);
     const offender = await joined(session, 'offender');
 
     const ack = await request<AckBody>(offender, event, ...args);
@@ -205,8 +218,8 @@ describe('bad payloads', () => {
     expect(await request(offender, 'session:message', { session_id: session, text: 'sentinel' })).toEqual({ ok: true });
     await sentinel;
     expect(messages.map((m) => m.text)).toEqual(['sentinel']);
-    // Only the offender's own join reached the room before the sentinel (the watcher's came before its ack).
-    expect(updates.map((u) => u.participants.map((p) => p.user_id))).toEqual([['watcher', 'offender']]);
+    // Only the offender's own join reached the watcher before the sentinel.
+    expect(changes).toEqual(['+offender']);
     await request(offender, 'session:leave', { session_id: session });
     await request(member, 'session:leave', { session_id: session });
   });
@@ -230,12 +243,13 @@ describe('bad payloads', () => {
     const member = await joined(session, 'pat');
     const messages = recordEvents<SessionMessageBroadcast>(member, 'session:message');
     const offender = await joined(session, 'quinn');
-    const leaveSeen = nextEvent<SessionParticipantsBroadcast>(member, 'session:participants', (u) => u.participants.length === 1);
+    const leaveSeen = nextEvent<SessionParticipantLeftBroadcast>(member, 'session:participant_left');
 
     offender.emit('session:message', { session_id: session, text: 'y'.repeat(LIMITS.socketPacketBytes + 1) }, () => undefined);
     expect(await disconnected(offender)).toMatch(/transport (close|error)/);
     // The hub cleaned up after it and still serves everyone else.
-    expect((await leaveSeen).participants.map((p) => p.user_id)).toEqual(['pat']);
+    expect((await leaveSeen).user_id).toBe('quinn');
+    expect((await participantsOverHttp(session)).map((p) => p.user_id)).toEqual(['pat']);
     expect(await request(member, 'session:message', { session_id: session, text: 'after' })).toEqual({ ok: true });
     await expect.poll(() => messages.map((m) => m.text), { timeout: WAIT_MS }).toEqual(['after']);
     expect((await fetch(`${hub.url}/health`)).status).toBe(200);

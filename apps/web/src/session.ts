@@ -1,17 +1,27 @@
 import { SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
 import type { Span } from '@opentelemetry/api';
-import type { Ack, Participant, SOCKET_EVENTS, SessionMessageBroadcast, SessionParticipantsBroadcast, WorkflowProgressEvent } from '@mcp/contracts';
+import type {
+  Ack,
+  Participant,
+  SOCKET_EVENTS,
+  SessionMessageBroadcast,
+  SessionParticipantJoinedBroadcast,
+  SessionParticipantLeftBroadcast,
+  WorkflowProgressEvent,
+} from '@mcp/contracts';
 import { extractTraceContext, injectTraceContext, withTraceContext } from '@mcp/otel-web';
 import { io } from 'socket.io-client';
 import type { Socket } from 'socket.io-client';
 import { tracer } from './api';
+import { ParticipantList } from './participants';
 
 /** SOCKET_EVENTS of @mcp/contracts, checked against it (a value import would bundle the contracts' gRPC half). */
 const EVENTS = {
   sessionJoin: 'session:join',
   sessionLeave: 'session:leave',
   sessionMessage: 'session:message',
-  sessionParticipants: 'session:participants',
+  sessionParticipantJoined: 'session:participant_joined',
+  sessionParticipantLeft: 'session:participant_left',
   workflowProgress: 'workflow:progress',
   connectionClosing: 'connection:closing',
 } as const satisfies typeof SOCKET_EVENTS;
@@ -19,11 +29,17 @@ const EVENTS = {
 const ACK_TIMEOUT_MS = 5_000;
 
 export interface SessionHandlers {
+  /** The session's participants changed (after a reconnect's join, or a participant joined or left). */
   onParticipants(participants: Participant[]): void;
   onMessage(message: SessionMessageBroadcast): void;
   /** A progress event with the trace id it carried (the run's trace). */
   onProgress(event: WorkflowProgressEvent, traceId: string | undefined): void;
   onStatus(text: string, connected: boolean): void;
+}
+
+function isParticipant(value: unknown): value is Participant {
+  const candidate = value as Partial<Record<keyof Participant, unknown>> | null;
+  return typeof candidate === 'object' && candidate !== null && typeof candidate.user_id === 'string' && typeof candidate.joined_at === 'string';
 }
 
 function fail(span: Span, error: unknown): never {
@@ -40,6 +56,8 @@ function fail(span: Span, error: unknown): never {
 export class SessionClient {
   private socket: Socket | undefined;
   private joined: { session_id: string; user_id: string } | undefined;
+  /** The participants of the session being joined or joined; its changes arrive from the moment the join is sent. */
+  private participants: ParticipantList | undefined;
 
   constructor(
     private readonly hubUrl: string,
@@ -69,11 +87,15 @@ export class SessionClient {
             resolve();
           });
         });
+        const participants = new ParticipantList(sessionId);
+        this.participants = participants;
         const ack = await context.with(ctx, () => this.send<{ participants: Participant[] }>(EVENTS.sessionJoin, { session_id: sessionId, user_id: userId }));
+        participants.reset(ack.participants);
         this.joined = { session_id: sessionId, user_id: userId };
         span.end();
-        return { participants: ack.participants, traceId: span.spanContext().traceId };
+        return { participants: participants.list(), traceId: span.spanContext().traceId };
       } catch (error) {
+        this.participants = undefined;
         return fail(span, error);
       }
     });
@@ -88,6 +110,7 @@ export class SessionClient {
   async leave(): Promise<void> {
     const joined = this.joined;
     this.joined = undefined;
+    this.participants = undefined;
     if (joined && this.socket?.connected) await this.send(EVENTS.sessionLeave, { session_id: joined.session_id }).catch(() => undefined);
     this.socket?.disconnect();
     this.socket = undefined;
@@ -101,21 +124,45 @@ export class SessionClient {
     this.socket = socket;
     socket.on('connect', () => {
       this.handlers.onStatus(this.joined ? `Connected, in session “${this.joined.session_id}” as ${this.joined.user_id}.` : 'Connected.', true);
-      // After a reconnect the hub has forgotten us: join again.
-      if (this.joined) void this.send(EVENTS.sessionJoin, this.joined).catch(() => undefined);
+      // After a reconnect the hub has forgotten us: join again, and take the list from its ack.
+      if (this.joined) this.rejoin(this.joined);
     });
     socket.on('disconnect', (reason) => this.handlers.onStatus(`Disconnected (${reason}); reconnecting…`, false));
     socket.on('connect_error', (error) => this.handlers.onStatus(`Cannot reach the hub: ${error.message}`, false));
     // The hub says why before it closes a connection (e.g. too many events).
     socket.on(EVENTS.connectionClosing, (payload: { reason?: unknown }) => this.handlers.onStatus(`The hub closed the connection: ${String(payload?.reason ?? 'no reason given')}`, false));
-    this.consume<SessionParticipantsBroadcast>(socket, EVENTS.sessionParticipants, (payload) => {
-      if (payload.session_id === this.joined?.session_id) this.handlers.onParticipants(payload.participants);
+    this.consume<SessionParticipantJoinedBroadcast>(socket, EVENTS.sessionParticipantJoined, (payload) => {
+      if (isParticipant(payload.participant)) this.changeParticipants(payload.session_id, (participants) => participants.joined(payload.participant));
+    });
+    this.consume<SessionParticipantLeftBroadcast>(socket, EVENTS.sessionParticipantLeft, (payload) => {
+      if (typeof payload.user_id === 'string') this.changeParticipants(payload.session_id, (participants) => participants.left(payload.user_id));
     });
     this.consume<SessionMessageBroadcast>(socket, EVENTS.sessionMessage, (payload) => {
       if (payload.session_id === this.joined?.session_id) this.handlers.onMessage(payload);
     });
     this.consume<WorkflowProgressEvent>(socket, EVENTS.workflowProgress, (payload, traceId) => this.handlers.onProgress(payload, traceId));
     return socket;
+  }
+
+  private rejoin(joined: { session_id: string; user_id: string }): void {
+    const participants = new ParticipantList(joined.session_id);
+    this.participants = participants;
+    this.send<{ participants: Participant[] }>(EVENTS.sessionJoin, joined).then(
+      (ack) => {
+        if (this.participants !== participants) return;
+        participants.reset(ack.participants);
+        this.handlers.onParticipants(participants.list());
+      },
+      () => undefined,
+    );
+  }
+
+  /** Applies a participant change of `sessionId` when it is ours; shown once the join's list is known. */
+  private changeParticipants(sessionId: unknown, apply: (participants: ParticipantList) => void): void {
+    const participants = this.participants;
+    if (participants === undefined || sessionId !== participants.sessionId) return;
+    apply(participants);
+    if (participants.known) this.handlers.onParticipants(participants.list());
   }
 
   /** A PRODUCER span `send <event>` whose context travels in `_otel`; resolves with the hub's ack. */

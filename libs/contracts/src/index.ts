@@ -25,7 +25,8 @@ export type {
   WorkflowStepStatus,
   Participant,
   SessionMessageBroadcast,
-  SessionParticipantsBroadcast,
+  SessionParticipantJoinedBroadcast,
+  SessionParticipantLeftBroadcast,
   Ack,
   ErrorBody,
 } from './schemas';

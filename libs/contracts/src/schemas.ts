@@ -167,8 +167,15 @@ export const SOCKET_EVENTS = {
   sessionLeave: 'session:leave',
   /** client → hub (ack `{ ok }`), hub → room */
   sessionMessage: 'session:message',
-  /** hub → room, on every join/leave/disconnect */
-  sessionParticipants: 'session:participants',
+  /**
+   * hub → the room but the joiner, `{ session_id, participant }`: a user entered the session's list, or
+   * their entry changed (their earliest connection left, so `joined_at` is now their next one's).
+   * The joiner has the whole list in its join's ack; together they keep a member's copy of the list,
+   * at one entry per change (linear in the room, never a whole list to every member).
+   */
+  sessionParticipantJoined: 'session:participant_joined',
+  /** hub → room, `{ session_id, user_id }`: the user's last connection left the session. */
+  sessionParticipantLeft: 'session:participant_left',
   /** hub → room, relayed from the orchestrator */
   workflowProgress: 'workflow:progress',
   /** hub → one connection, `{ reason }`, right before the hub closes it (e.g. it ignored the event rate limit) */
@@ -198,9 +205,14 @@ export interface SessionMessageBroadcast {
   at: string;
 }
 
-export interface SessionParticipantsBroadcast {
+export interface SessionParticipantJoinedBroadcast {
   session_id: string;
-  participants: Participant[];
+  participant: Participant;
+}
+
+export interface SessionParticipantLeftBroadcast {
+  session_id: string;
+  user_id: string;
 }
 
 /** Every ack of the hub: `{ ok: true, ... }` or `{ ok: false, error }` with a readable message. */

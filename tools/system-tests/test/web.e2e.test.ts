@@ -143,8 +143,9 @@ describe('the web page in headless Chromium', () => {
     const grace = await openPage(link);
     expect(await grace.inputValue('#session-id')).toBe(session);
     await join(grace, 'grace');
-    await expect.poll(() => ada.locator('#participants li').count(), { timeout: 15_000 }).toBe(2);
-    expect(await ada.locator('#participants li').allTextContents()).toEqual(expect.arrayContaining(['ada', 'grace']));
+    // Grace has the list from her join's ack; ada is told of grace alone (session:participant_joined).
+    await expect.poll(() => ada.locator('#participants li').allTextContents(), { timeout: 15_000 }).toEqual(['ada', 'grace']);
+    expect(await grace.locator('#participants li').allTextContents()).toEqual(['ada', 'grace']);
 
     await grace.fill('#message-text', 'ready when you are');
     await grace.click('#send-message');
@@ -198,5 +199,9 @@ describe('the web page in headless Chromium', () => {
     assertParentChild(spans, { serviceName: 'web', name: 'run workflow' }, { serviceName: 'workflow-orchestrator', name: 'workflow_execution' }, { direct: false });
     assertParentChild(spans, { serviceName: 'collaboration-hub' }, { serviceName: 'web', kind: 'CONSUMER', name: 'process workflow:progress' }, { direct: false });
     expect(new Set(spans.map((s) => s.serviceName)), tree).toEqual(new Set(['web', 'frontend', 'workflow-orchestrator', 'model-router', 'collaboration-hub']));
+
+    // Grace leaves: ada's page is told (session:participant_left) and lists ada alone.
+    await grace.click('#leave-session');
+    await expect.poll(() => ada.locator('#participants li').allTextContents(), { timeout: 15_000 }).toEqual(['ada']);
   });
 });

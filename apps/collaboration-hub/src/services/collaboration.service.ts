@@ -6,12 +6,12 @@ import type {
   SessionLeavePayload,
   SessionMessageBroadcast,
   SessionMessagePayload,
-  SessionParticipantsBroadcast,
+  SessionParticipantJoinedBroadcast,
+  SessionParticipantLeftBroadcast,
   WorkflowProgressEvent,
 } from '@mcp/contracts';
 import { emitWithContext, hashUserId } from '@mcp/mcp-metrics';
 import type { Logger } from 'pino';
-import { context, type Context } from '@opentelemetry/api';
 import type { CollaborationMetrics } from './collaboration.metrics';
 import { participantList } from './session-registry.service';
 import type { JoinedSession, SessionRegistry } from './session-registry.service';
@@ -33,16 +33,6 @@ export interface CollaborationServiceOptions {
   requestsTimeoutMs?: number;
   /** Participants of one session; a join beyond is refused. Default LIMITS.sessionParticipants. */
   maxParticipants?: number;
-  /** At most one `session:participants` broadcast per session per this many ms. Default 250. */
-  participantsBroadcastIntervalMs?: number;
-}
-
-/** The broadcast state of one session: when its list went out last, and the one that will go next. */
-interface ParticipantsBroadcast {
-  lastAt: number;
-  /** A trailing broadcast is scheduled; it sends the list as it is then, in `context`. */
-  timer?: NodeJS.Timeout;
-  context?: Context;
 }
 
 /** A session id as logs show it: a hash, so logs can be correlated without carrying client-chosen ids. */
@@ -56,6 +46,11 @@ export function sessionHash(sessionId: string): string {
  * `io.in(room).fetchSockets()` also returns the other instances' connections with their `data`, so the
  * lists it builds are cluster-wide. Every emit goes through `emitWithContext`, so the events carry the
  * trace context of what caused them (a client's event, the orchestrator's HTTP request).
+ *
+ * Members learn the list linearly: a joiner gets the whole list once, in its ack; every change after
+ * that reaches the room as one entry (`session:participant_joined` / `session:participant_left`), sent
+ * by the instance of the connection that changed, in the order its changes happened. A change costs
+ * O(room) entries, never a whole list to every member (O(room²)).
  */
 export class CollaborationService {
   private readonly io: HubServer;
@@ -64,8 +59,6 @@ export class CollaborationService {
   private readonly logger: Logger;
   private readonly requestsTimeoutMs: number;
   private readonly maxParticipants: number;
-  private readonly broadcastIntervalMs: number;
-  private readonly broadcasts = new Map<string, ParticipantsBroadcast>();
   /** Set at shutdown ({@link stop}): nothing more is published through the adapter, queries stay local. */
   private stopped = false;
 
@@ -76,7 +69,6 @@ export class CollaborationService {
     this.logger = options.logger;
     this.requestsTimeoutMs = options.requestsTimeoutMs ?? 2_000;
     this.maxParticipants = options.maxParticipants ?? LIMITS.sessionParticipants;
-    this.broadcastIntervalMs = options.participantsBroadcastIntervalMs ?? 250;
   }
 
   async join(socket: HubSocket, { session_id, user_id }: SessionJoinPayload): Promise<Ack<{ participants: Participant[] }>> {
@@ -110,8 +102,15 @@ export class CollaborationService {
     if (started) this.metrics.sessionStarted(participants.length);
     else this.metrics.participantJoined(participants.length);
     this.logger.info({ session_hash: sessionHash(session_id), participants: participants.length }, 'participant joined');
-    // A connection that closed while the list was fetched gets its own cleanup broadcast instead.
-    if (socket.connected) this.broadcastParticipants(session_id, participants);
+    // The room learns of the user when this connection is their entry: they were not in the list, or
+    // their other connections left meanwhile (the instance that saw those go may have told the room
+    // they left). A second connection of a listed user changes nothing. A connection that left or
+    // closed while the list was fetched is not announced: its leave tells the room, and must come last.
+    const mine = participants.find((participant) => participant.user_id === user_id);
+    if (joined.includes(entry) && mine?.joined_at === entry.joined_at) {
+      const joinedUpdate: SessionParticipantJoinedBroadcast = { session_id, participant: mine };
+      this.emitToRoom(session_id, SOCKET_EVENTS.sessionParticipantJoined, joinedUpdate, socket.id);
+    }
     return { ok: true, participants };
   }
 
@@ -120,9 +119,9 @@ export class CollaborationService {
     const index = joined.findIndex((entry) => entry.session_id === session_id);
     // Leaving a session one is not in is a no-op, so that a client can always leave safely.
     if (index === -1) return { ok: true };
-    joined.splice(index, 1);
+    const [entry] = joined.splice(index, 1) as [JoinedSession];
     await socket.leave(roomOf(session_id));
-    await this.afterLeave(socket.id, session_id, 'participant left');
+    await this.afterLeave(socket.id, entry, 'participant left');
     return { ok: true };
   }
 
@@ -135,10 +134,10 @@ export class CollaborationService {
     return { ok: true };
   }
 
-  /** After a connection closed (it already left its rooms): every session it was in gets the new list. */
+  /** After a connection closed (it already left its rooms): every session it was in learns of it. */
   async disconnected(socket: HubSocket): Promise<void> {
     const joined = sessionsOf(socket).splice(0);
-    await Promise.all(joined.map(({ session_id }) => this.afterLeave(socket.id, session_id, 'participant disconnected')));
+    await Promise.all(joined.map((entry) => this.afterLeave(socket.id, entry, 'participant disconnected')));
   }
 
   /** Participants of a session across every hub instance; this instance's own if the others do not answer. */
@@ -171,18 +170,12 @@ export class CollaborationService {
   }
 
   /**
-   * At shutdown, once the closed connections' cleanups ran and before the adapter closes: the
-   * participant broadcasts still waiting for their interval go out now, and after that nothing is
-   * published and queries stay on this instance. The Redis adapter publishes without awaiting, so a
-   * broadcast or query made once its Redis client is closed (a trailing broadcast's timer, a late
-   * disconnect) rejects where nothing can catch it, and the unhandled rejection fails the exit.
+   * At shutdown, once the closed connections' cleanups told the rooms and before the adapter closes:
+   * from now on nothing is published and queries stay on this instance. The Redis adapter publishes
+   * without awaiting, so an emit or query made once its Redis client is closed (a late disconnect's
+   * cleanup) rejects where nothing can catch it, and the unhandled rejection fails the exit.
    */
-  async stop(): Promise<void> {
-    const pending = [...this.broadcasts].filter(([, state]) => state.timer !== undefined);
-    for (const [, state] of pending) clearTimeout(state.timer);
-    await Promise.allSettled(
-      pending.map(([sessionId, state]) => context.with(state.context ?? context.active(), async () => this.emitParticipants(sessionId, await this.participants(sessionId)))),
-    );
+  stop(): void {
     this.stopped = true;
   }
 
@@ -201,56 +194,31 @@ export class CollaborationService {
     }
   }
 
-  private async afterLeave(connectionId: string, sessionId: string, what: string): Promise<void> {
-    const outcome = this.registry.leave(sessionId, connectionId);
-    if (outcome.endedAfterSeconds !== undefined) this.metrics.sessionEnded(outcome.endedAfterSeconds);
-    const participants = await this.participants(sessionId);
-    this.logger.info({ session_hash: sessionHash(sessionId), participants: participants.length }, what);
-    this.broadcastParticipants(sessionId, participants);
-  }
-
   /**
-   * Tells the room its participant list, at most once per interval: the first change in an interval
-   * goes out at once (with the list the caller has), later ones coalesce into one trailing broadcast
-   * of the list as it is then, in the context of the last change. So a burst of n joins costs a few
-   * broadcasts of n entries to n members, not n of them (n² entries per join burst instead of n³).
+   * After `entry`'s connection left its session: the room learns that the user is gone when this was
+   * their last connection, or their entry's new `joined_at` when this was their earliest.
    */
-  private broadcastParticipants(sessionId: string, participants: Participant[]): void {
-    const now = performance.now();
-    const state = this.broadcasts.get(sessionId);
-    if (state?.timer !== undefined) {
-      state.context = context.active();
-      return;
+  private async afterLeave(connectionId: string, entry: JoinedSession, what: string): Promise<void> {
+    const { session_id, user_id } = entry;
+    const outcome = this.registry.leave(session_id, connectionId);
+    if (outcome.endedAfterSeconds !== undefined) this.metrics.sessionEnded(outcome.endedAfterSeconds);
+    const participants = await this.participants(session_id);
+    this.logger.info({ session_hash: sessionHash(session_id), participants: participants.length }, what);
+    const remaining = participants.find((participant) => participant.user_id === user_id);
+    if (remaining === undefined) {
+      const leftUpdate: SessionParticipantLeftBroadcast = { session_id, user_id };
+      this.emitToRoom(session_id, SOCKET_EVENTS.sessionParticipantLeft, leftUpdate);
+    } else if (remaining.joined_at > entry.joined_at) {
+      const joinedUpdate: SessionParticipantJoinedBroadcast = { session_id, participant: remaining };
+      this.emitToRoom(session_id, SOCKET_EVENTS.sessionParticipantJoined, joinedUpdate);
     }
-    const wait = state === undefined ? 0 : state.lastAt + this.broadcastIntervalMs - now;
-    if (state === undefined || wait <= 0) {
-      this.broadcasts.set(sessionId, { lastAt: now });
-      this.emitParticipants(sessionId, participants);
-      return;
-    }
-    state.context = context.active();
-    state.timer = setTimeout(() => {
-      const pending = this.broadcasts.get(sessionId);
-      const parent = pending?.context ?? context.active();
-      this.broadcasts.set(sessionId, { lastAt: performance.now() });
-      void context.with(parent, async () => {
-        this.emitParticipants(sessionId, await this.participants(sessionId));
-        this.forgetIfEmpty(sessionId);
-      });
-    }, wait);
-    state.timer.unref();
   }
 
-  private emitParticipants(sessionId: string, participants: Participant[]): void {
+  /** Emits to a session's room (but `except`), in the active trace context; nothing once stopped. */
+  private emitToRoom(sessionId: string, event: string, payload: object, except?: string): void {
     if (this.stopped) return;
-    const update: SessionParticipantsBroadcast = { session_id: sessionId, participants };
-    emitWithContext(this.io.to(roomOf(sessionId)), SOCKET_EVENTS.sessionParticipants, update);
-    this.forgetIfEmpty(sessionId);
-  }
-
-  /** Drops the broadcast state of a session without participants here and nothing scheduled. */
-  private forgetIfEmpty(sessionId: string): void {
-    if (this.registry.connectionCount(sessionId) === 0 && this.broadcasts.get(sessionId)?.timer === undefined) this.broadcasts.delete(sessionId);
+    const room = this.io.to(roomOf(sessionId));
+    emitWithContext(except === undefined ? room : room.except(except), event, payload);
   }
 }
 

@@ -1,3 +1,5 @@
+import { SOCKET_EVENTS } from '@mcp/contracts';
+import type { Participant, SessionParticipantJoinedBroadcast, SessionParticipantLeftBroadcast } from '@mcp/contracts';
 import { createDrainer, listen, loggerOptions, parseConfig } from '@mcp/service-kit';
 import pino from 'pino';
 import type { Logger } from '@mcp/service-kit';
@@ -11,6 +13,7 @@ import { ConfigSchema } from '../../src/config';
 import { connectRedisPubSub } from '../../src/infra/redis-pubsub';
 import type { RedisPubSub } from '../../src/infra/redis-pubsub';
 import { CollaborationMetrics } from '../../src/services/collaboration.metrics';
+import { participantList } from '../../src/services/session-registry.service';
 
 export const REDIS_URL = 'redis://127.0.0.1:6379';
 /** Bound of every wait in these tests: nothing here should take more than a fraction of it. */
@@ -50,9 +53,8 @@ export async function startHub(options: StartHubOptions = {}): Promise<TestHub> 
     INTERNAL_API_SECRET: secret,
     LOG_LEVEL: 'debug',
     // The bounds are tested by bounds.int.test.ts with their real values; elsewhere a test sends
-    // dozens of events in a row and expects every join's broadcast before its next event.
+    // dozens of events in a row.
     SOCKET_MAX_EVENTS_PER_SECOND: '100000',
-    PARTICIPANTS_BROADCAST_INTERVAL_MS: '1',
     ...(options.redisKey ? { REDIS_URL, REDIS_ADAPTER_KEY: options.redisKey } : {}),
     ...options.env,
   });
@@ -136,6 +138,57 @@ export function recordEvents<T = Record<string, unknown>>(socket: ClientSocket, 
   const received: T[] = [];
   socket.on(event, (payload: T) => received.push(payload));
   return received;
+}
+
+/**
+ * The participant changes the socket receives from now on, in order: `+user` for
+ * `session:participant_joined`, `-user` for `session:participant_left`, prefixed by the session when
+ * `withSession` (`<session> +user`).
+ */
+export function recordParticipantChanges(socket: ClientSocket, withSession = false): string[] {
+  const changes: string[] = [];
+  const record = (sessionId: string, change: string): void => void changes.push(withSession ? `${sessionId} ${change}` : change);
+  socket.on(SOCKET_EVENTS.sessionParticipantJoined, (update: SessionParticipantJoinedBroadcast) => record(update.session_id, `+${update.participant.user_id}`));
+  socket.on(SOCKET_EVENTS.sessionParticipantLeft, (update: SessionParticipantLeftBroadcast) => record(update.session_id, `-${update.user_id}`));
+  return changes;
+}
+
+/** A member of a session, as a page follows it: see {@link joinAndFollow}. */
+export interface Member {
+  ack: { ok: boolean; participants?: Participant[]; error?: string };
+  /** Every event about participants the socket received since the join was sent (any `session:participant*`), in order. */
+  received: Array<{ event: string; payload: Record<string, unknown> }>;
+  /** The member's copy of the list: the ack's, then every change received applied in order (as apps/web's ParticipantList). */
+  view(): Participant[];
+}
+
+/**
+ * Joins `sessionId` as `userId` (`extra` goes into the payload, e.g. `_otel`) and follows the list as
+ * the page does: changes that arrive before the ack are applied after its list.
+ */
+export async function joinAndFollow(socket: ClientSocket, sessionId: string, userId: string, extra: Record<string, unknown> = {}): Promise<Member> {
+  const received: Member['received'] = [];
+  socket.onAny((event: string, payload: Record<string, unknown>) => {
+    if (event.startsWith('session:participant')) received.push({ event, payload });
+  });
+  const ack = await request<Member['ack']>(socket, 'session:join', { session_id: sessionId, user_id: userId, ...extra });
+  return {
+    ack,
+    received,
+    view() {
+      const byUser = new Map((ack.participants ?? []).map((p) => [p.user_id, p]));
+      for (const { event, payload } of received) {
+        if (payload['session_id'] !== sessionId) continue;
+        if (event === SOCKET_EVENTS.sessionParticipantJoined) {
+          const { participant } = payload as unknown as SessionParticipantJoinedBroadcast;
+          byUser.set(participant.user_id, { user_id: participant.user_id, joined_at: participant.joined_at });
+        } else if (event === SOCKET_EVENTS.sessionParticipantLeft) {
+          byUser.delete((payload as unknown as SessionParticipantLeftBroadcast).user_id);
+        }
+      }
+      return participantList([...byUser.values()]);
+    },
+  };
 }
 
 /** Resolves when the socket is disconnected, with the reason. */
