@@ -14,7 +14,9 @@
 //
 // Variants: bare, ours-100, ours-10, ours-0 (the preload at libs/otel-bootstrap/dist; -0: the ratio
 // sampler at 0, every request unsampled), NAME-100 / NAME-10 / NAME-0 for each --builds NAME=DIR.
-// Output: a table of instructions per request (main thread, all threads) and the difference to bare.
+// Output: a table of instructions per request (main thread, all threads), the difference to bare, and
+// the spans the sink received during the counted window per counted request (1.00: every request's
+// span was exported, and serialised, inside the window).
 // --profile DIR keeps each server's callgrind files and V8's perf map (--perf-basic-prof) there, for
 // tools/bench/src/callgrind-profile.mjs (instructions per JavaScript function).
 import { spawn, execFileSync } from 'node:child_process';
@@ -44,6 +46,12 @@ const profileDir = opt('--profile', undefined);
 if (profileDir) mkdirSync(profileDir, { recursive: true });
 const sink = spawn(process.execPath, [join(here, 'sink.mjs')], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
 const sinkPort = await new Promise((resolvePort) => sink.stdout.once('data', (d) => resolvePort(JSON.parse(String(d)).port)));
+/** The sink's counts ("reset" zeroes them first): spans and export requests it received. */
+const sinkStats = (message) =>
+  new Promise((resolveStats) => {
+    sink.once('message', resolveStats);
+    sink.send(message);
+  });
 
 function variantEnv(name) {
   if (name === 'bare') return { preload: [], env: {} };
@@ -56,7 +64,10 @@ function variantEnv(name) {
     OTEL_NODE_RESOURCE_DETECTORS: 'env,host,os,process,serviceinstance,container',
     OTEL_LOG_LEVEL: 'error',
     // Timers fire by time, which valgrind stretches unevenly: no periodic export inside the counted
-    // window (spans still leave in full batches of 512, by count), so rounds count the same work.
+    // window (spans still leave in full batches of 1024, by count, exported on the request thread
+    // by the span that fills the batch), so rounds count the same work. A window that holds whole
+    // batches (e.g. --warmup 8704 --requests 4096: 512 spans queued when it opens, four batches
+    // sent inside it) counts the export of exactly one span per request: see the "exported" column.
     OTEL_METRIC_EXPORT_INTERVAL: '3600000',
     OTEL_BSP_SCHEDULE_DELAY: '3600000',
     ...(rate !== '100' && { OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: rate === '10' ? '0.1' : '0' }),
@@ -112,9 +123,12 @@ async function measure(framework, variantName) {
   const control = (...command) => execFileSync('callgrind_control', [...command, String(child.pid)], { stdio: 'ignore' });
   control('-i', 'on');
   control('-z');
+  await sinkStats('reset');
   await drive(port, countedRequests);
   control('-d'); // written to callgrind.out.1-NN, one per thread: the counted requests only
   control('-i', 'off');
+  // Exports sent inside the window reached the sink long before its end (1024 spans each).
+  const exported = await sinkStats('stats');
   const exited = new Promise((r) => child.once('exit', r));
   child.kill('SIGTERM');
   await exited;
@@ -129,7 +143,7 @@ async function measure(framework, variantName) {
   rmSync(dir, { recursive: true, force: true });
   if (totals.length === 0 || totals.some(Number.isNaN)) throw new Error(`no callgrind totals for ${framework}/${variantName}\n${err}`);
   // Thread 01 is the main thread (the first to run).
-  return { main: totals[0] / countedRequests, all: totals.reduce((a, b) => a + b, 0) / countedRequests };
+  return { main: totals[0] / countedRequests, all: totals.reduce((a, b) => a + b, 0) / countedRequests, exported: exported.spans / countedRequests };
 }
 
 const results = {};
@@ -148,7 +162,7 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 console.log(`${new Date().toISOString()} · Node ${process.version} · ${rounds} round(s) · ${warmupRequests} warm-up + ${countedRequests} counted requests · load average ${execFileSync('cat', ['/proc/loadavg']).toString().trim()}`);
 for (const framework of frameworks) {
   console.log(
-    `\n### ${framework}\n\n| variant | main thread / request (median) | rounds | vs bare | all threads / request (median) | rounds | vs bare |\n| --- | ---: | --- | ---: | ---: | --- | ---: |`,
+    `\n### ${framework}\n\n| variant | main thread / request (median) | rounds | vs bare | all threads / request (median) | rounds | vs bare | spans exported in the window / request |\n| --- | ---: | --- | ---: | ---: | --- | ---: | --- |`,
   );
   const cells = (name, key) => {
     const of = (n) => results[framework][n].map((r) => r[key]);
@@ -157,5 +171,6 @@ for (const framework of frameworks) {
     const rel = name === 'bare' ? 'baseline' : bare === undefined ? '–' : `+${Math.round(m - bare).toLocaleString('en')}`;
     return `${Math.round(m).toLocaleString('en')} | ${of(name).map((x) => Math.round(x / 1000) + 'k').join(' ')} | ${rel}`;
   };
-  for (const name of variantNames) console.log(`| ${name} | ${cells(name, 'main')} | ${cells(name, 'all')} |`);
+  const exported = (name) => results[framework][name].map((r) => r.exported.toFixed(2)).join(' ');
+  for (const name of variantNames) console.log(`| ${name} | ${cells(name, 'main')} | ${cells(name, 'all')} | ${exported(name)} |`);
 }
