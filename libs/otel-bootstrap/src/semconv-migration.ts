@@ -63,6 +63,12 @@ const GRPC_STATUS_NAMES = [
 /** Codes that are a failure of the server (the conventions' list for gRPC); for a client, every code but OK is. */
 const SERVER_ERROR_CODES = new Set(['UNKNOWN', 'DEADLINE_EXCEEDED', 'UNIMPLEMENTED', 'INTERNAL', 'UNAVAILABLE', 'DATA_LOSS']);
 
+/**
+ * The instrumentation scopes (the instrumentations' package names) whose spans carry keys to bring
+ * up to date; every other span passes the processor untouched, without a look at its attributes.
+ */
+export const MIGRATED_SCOPES: ReadonlySet<string> = new Set(['@opentelemetry/instrumentation-grpc', '@opentelemetry/instrumentation-pg', SOCKET_IO_SCOPE]);
+
 /** Span kinds of @opentelemetry/api, by number (the SDK span keeps the number). */
 const SPAN_KIND_SERVER = 1;
 const SPAN_KIND_PRODUCER = 3;
@@ -88,18 +94,21 @@ function migrateSocketIoSpan(span: Span, attributes: Record<string, unknown>, ke
 }
 
 /**
- * A span processor that, as each span ends and while it can still be changed, writes the stable RPC
- * keys of a gRPC span (`rpc.system.name`, fully-qualified `rpc.method`, string `rpc.status_code`,
- * `error.type` of a failure) and removes the pre-stable ones unless `keepOldRpcKeys`, brings a
- * Socket.IO span to the current messaging keys (the old ones stay with `keepOldMessagingKeys`), and
- * removes the upstream keys that are no convention. Exports nothing itself: put it beside the
- * exporting processors.
+ * A span processor that, as each span of the MIGRATED_SCOPES ends and while it can still be changed,
+ * writes the stable RPC keys of a gRPC span (`rpc.system.name`, fully-qualified `rpc.method`, string
+ * `rpc.status_code`, `error.type` of a failure) and removes the pre-stable ones unless
+ * `keepOldRpcKeys`, brings a Socket.IO span to the current messaging keys (the old ones stay with
+ * `keepOldMessagingKeys`), and removes the upstream keys that are no convention. Exports nothing
+ * itself: put it beside the exporting processors.
  */
 export function semconvMigrationSpanProcessor(keepOldRpcKeys: boolean, keepOldMessagingKeys = false): SpanProcessor {
   return {
     // Nothing to do when a span starts or after it ended: this processor only edits and never exports.
     onStart: (_span: Span, _context: Context): void => undefined,
     onEnding(span: Span): void {
+      // Most spans (every HTTP SERVER span, for one) come from other scopes: one Set lookup each,
+      // where looking for the keys cost a keyed load and a `delete` per key on every span.
+      if (!MIGRATED_SCOPES.has(span.instrumentationScope.name)) return;
       // The SDK span's attribute record: writable until the span has ended (this hook runs just before).
       const attributes = span.attributes as Record<string, unknown>;
       if (span.instrumentationScope.name === SOCKET_IO_SCOPE) {
