@@ -10,6 +10,7 @@ import {
   type Context,
   type Link,
   type Span,
+  type TracerProvider,
 } from '@opentelemetry/api';
 import { RPCType, setRPCMetadata, suppressTracing, type RPCMetadata } from '@opentelemetry/core';
 import { InstrumentationBase, InstrumentationNodeModuleDefinition, type InstrumentationConfig } from '@opentelemetry/instrumentation';
@@ -20,6 +21,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { contentLength, normalizeMethod, requestAttributes } from './http-attributes';
 import type { IncomingTraceContext } from './config';
 import { HTTP_SERVER_SCOPE, serverDuration } from './http-server-duration';
+import { droppedSpanShortcutOf, type DroppedSpanShortcut } from './traces';
 
 export interface HttpServerInstrumentationConfig extends InstrumentationConfig {
   /** Requests whose path (without the query) is in this set get no span, and nothing under them. */
@@ -60,8 +62,16 @@ type Emit = (this: unknown, ...args: [string | symbol, ...unknown[]]) => boolean
  * the request's context from one wrapper on the prototypes, which also ends the span on `close`.
  */
 export class HttpServerInstrumentation extends InstrumentationBase<HttpServerInstrumentationConfig> {
+  /** Set when the tracer provider is the bootstrap's own (traces.ts): the sampler asked first, a dropped span made without the SDK. */
+  private shortcut: DroppedSpanShortcut | undefined;
+
   constructor(config: HttpServerInstrumentationConfig = {}) {
     super(HTTP_SERVER_SCOPE.name, HTTP_SERVER_SCOPE.version, config);
+  }
+
+  override setTracerProvider(tracerProvider: TracerProvider): void {
+    super.setTracerProvider(tracerProvider);
+    this.shortcut = droppedSpanShortcutOf(tracerProvider);
   }
 
   protected init() {
@@ -127,7 +137,8 @@ export class HttpServerInstrumentation extends InstrumentationBase<HttpServerIns
     // No attributes at creation: the samplers this bootstrap configures (OTEL_TRACES_SAMPLER) decide
     // on the trace id and the parent only, and the SDK would copy and validate them for every
     // request, sampled or not. A recording span gets all of them at once.
-    const span = this.tracer.startSpan(method === '_OTHER' ? 'HTTP' : method, { kind: SpanKind.SERVER, links }, parent);
+    const name = method === '_OTHER' ? 'HTTP' : method;
+    const span = this.shortcut ? this.shortcut.startSpan(this.tracer, name, SpanKind.SERVER, links, parent) : this.tracer.startSpan(name, { kind: SpanKind.SERVER, links }, parent);
     if (span.isRecording()) {
       const attributes = requestAttributes(request, scheme, url, query);
       attributes['http.request.method'] = method;

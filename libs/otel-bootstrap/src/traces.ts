@@ -1,5 +1,6 @@
 import { randomFillSync } from 'node:crypto';
-import type { IdGenerator, Sampler, SpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
+import type { Context, Link, Span, SpanKind, Tracer } from '@opentelemetry/api';
+import type { IdGenerator, Sampler, SamplingResult, SpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import type { MeterProvider } from '@opentelemetry/sdk-metrics';
 import type { Resource } from '@opentelemetry/resources';
 import { definedOnly, type BatchSettings, type ResolvedConfig } from './config';
@@ -26,14 +27,100 @@ export function createTracerProvider(config: ResolvedConfig, resource: Resource,
   );
   // Current semantic conventions on what upstream instrumentations still emit the old way.
   const spanProcessors = [semconvMigrationSpanProcessor(config.traces.keepOldRpcKeys, config.traces.keepOldMessagingKeys), ...exporting];
-  return new t.TracerProvider({
+  // With self-metrics the SDK counts every span it starts, dropped ones too: no shortcut then.
+  const sampler = createSampler(config.sampler);
+  const ids = new PooledRandomIdGenerator();
+  const shortcut = selfMetrics ? undefined : new DroppedSpanShortcut(sampler, ids);
+  const provider = new t.TracerProvider({
     resource,
-    sampler: createSampler(config.sampler),
-    idGenerator: new PooledRandomIdGenerator(),
+    sampler: shortcut?.sampler ?? sampler,
+    idGenerator: shortcut?.idGenerator ?? ids,
     spanProcessors,
     spanLimits: config.traces.spanLimits,
     ...(selfMetrics && { meterProvider: selfMetrics }),
   });
+  if (shortcut) shortcuts.set(provider, shortcut);
+  return provider;
+}
+
+const shortcuts = new WeakMap<object, DroppedSpanShortcut>();
+
+/** The shortcut of a tracer provider this module made (none for any other provider, or with SDK self-metrics). */
+export function droppedSpanShortcutOf(provider: object): DroppedSpanShortcut | undefined {
+  return shortcuts.get(provider);
+}
+
+/**
+ * Starts a span by asking the provider's sampler first: a span it drops is made here, a
+ * non-recording span with fresh ids (the SDK's would be the same: its trace id, a new span id, flags
+ * NONE, the sampler's or the parent's trace state), without the SDK's `startSpan` around it — its
+ * self-metrics bookkeeping, link and attribute copies and debug log cost about as much as the
+ * decision (BENCHMARKS.md, issue 15 item 1). A span it records is started by the SDK, which gets
+ * this decision and this trace id handed over through the provider's sampler and id generator
+ * (`sampler`, `idGenerator` here), so the sampler is asked exactly once per span.
+ */
+export class DroppedSpanShortcut {
+  /** The provider's sampler: answers a decision already made for this trace id, else asks the configured one. */
+  readonly sampler: Sampler;
+  /** The provider's id generator: a trace id already drawn for the span being started, else a fresh one. */
+  readonly idGenerator: IdGenerator;
+  private decided: { traceId: string; result: SamplingResult } | undefined;
+  private drawnTraceId: string | undefined;
+  private readonly api = apiForShortcut();
+
+  constructor(
+    private readonly configured: Sampler,
+    private readonly ids: IdGenerator,
+  ) {
+    this.sampler = {
+      shouldSample: (context, traceId, spanName, spanKind, attributes, links) => {
+        const decided = this.decided;
+        this.decided = undefined;
+        if (decided !== undefined && decided.traceId === traceId) return decided.result;
+        return configured.shouldSample(context, traceId, spanName, spanKind, attributes, links);
+      },
+      toString: () => configured.toString(),
+    };
+    this.idGenerator = {
+      generateTraceId: () => {
+        const drawn = this.drawnTraceId;
+        if (drawn === undefined) return ids.generateTraceId();
+        this.drawnTraceId = undefined;
+        return drawn;
+      },
+      generateSpanId: () => ids.generateSpanId(),
+    };
+  }
+
+  /** `tracer.startSpan(name, { kind, links }, parent)`, for a tracer of the provider this shortcut belongs to. */
+  startSpan(tracer: Tracer, name: string, kind: SpanKind, links: Link[] | undefined, parent: Context): Span {
+    const { trace, isTracingSuppressed } = this.api;
+    if (isTracingSuppressed(parent)) return tracer.startSpan(name, { kind, links }, parent);
+    const parentSpanContext = trace.getSpanContext(parent);
+    const validParent = parentSpanContext !== undefined && trace.isSpanContextValid(parentSpanContext) ? parentSpanContext : undefined;
+    const traceId = validParent?.traceId ?? this.ids.generateTraceId();
+    // The samplers configured here read neither attributes nor links (none is given at creation).
+    const result = this.configured.shouldSample(parent, traceId, name, kind, {}, links ?? []);
+    if (result.decision === this.api.NOT_RECORD) {
+      const traceState = result.traceState ?? validParent?.traceState;
+      return trace.wrapSpanContext({ traceId, spanId: this.ids.generateSpanId(), traceFlags: this.api.TRACE_FLAGS_NONE, traceState });
+    }
+    this.decided = { traceId, result };
+    if (validParent === undefined) this.drawnTraceId = traceId;
+    try {
+      return tracer.startSpan(name, { kind, links }, parent);
+    } finally {
+      this.decided = undefined;
+      this.drawnTraceId = undefined;
+    }
+  }
+}
+
+/** What the shortcut uses of the API and core, read once (this module loads neither until the SDK starts). */
+function apiForShortcut() {
+  const { trace, SamplingDecision, TraceFlags } = load.api();
+  const { isTracingSuppressed } = load.core();
+  return { trace, isTracingSuppressed, NOT_RECORD: SamplingDecision.NOT_RECORD, TRACE_FLAGS_NONE: TraceFlags.NONE };
 }
 
 const INVALID_TRACE_ID = '0'.repeat(32);

@@ -120,4 +120,36 @@ describe('HTTP SERVER spans of a plain node:http server', () => {
     expect(durations.filter((p) => p.attributes['error.type'] === 'aborted').reduce((sum, p) => sum + (p.histogram?.count ?? 0), 0)).toBe(1);
     expect(durations.every((p) => p.attributes['http.request.method'] === 'GET' && p.attributes['url.scheme'] === 'http')).toBe(true);
   });
+  it('an unsampled request, a root or under an unsampled caller, makes no span but carries a valid trace downstream (sampled=0, its trace id) and is measured', async () => {
+    const receiver = await startReceiver();
+    const serviceName = uniqueServiceName('http-unsampled');
+    const app = await spawnFixture('http-server.cjs', {
+      endpoint: receiver.url,
+      serviceName,
+      env: { OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0', OTEL_METRIC_EXPORT_INTERVAL: '60000' },
+    });
+    type Downstream = { sent: string; span: { traceId: string; spanId: string; traceFlags: number; recording: boolean } };
+    const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-00$/;
+
+    const roots = [await request(`${app.url}/downstream`), await request(`${app.url}/downstream`)].map((answer) => answer.json<Downstream>());
+    const caller = traceparent(false);
+    const continued = (await request(`${app.url}/downstream`, { headers: { traceparent: caller.header } })).json<Downstream>();
+    await stopAndFlush(app);
+
+    for (const { sent, span } of [...roots, continued]) {
+      const [, traceId, spanId] = TRACEPARENT.exec(sent) ?? [];
+      expect(traceId, sent).toBeDefined();
+      expect(traceId).not.toMatch(/^0+$/);
+      expect(spanId).not.toMatch(/^0+$/);
+      expect(span).toMatchObject({ traceId, traceFlags: 0, recording: false });
+      expect(span.spanId).toMatch(/^(?!0+$)[0-9a-f]{16}$/);
+    }
+    expect(roots[0]?.span.traceId, 'each root request starts a trace of its own').not.toBe(roots[1]?.span.traceId);
+    expect(continued.span.traceId).toBe(caller.traceId);
+    expect(continued.span.spanId).not.toBe(caller.parentSpanId);
+    expect(spansOf(receiver, serviceName), renderTraceTree(spansOf(receiver, serviceName))).toEqual([]);
+    const durations = receiver.metrics().filter((point) => point.serviceName === serviceName && point.name === 'http.server.request.duration');
+    const measured = durations.filter((p) => p.attributes['http.response.status_code'] === 200).reduce((sum, p) => sum + (p.histogram?.count ?? 0), 0);
+    expect(measured, 'three /downstream requests and the three /traceparent requests they made').toBe(6);
+  });
 });

@@ -4,7 +4,7 @@ import { logsForTrace } from '@mcp/otlp-receiver';
 import { describe, expect, it } from 'vitest';
 import { spawnFixture, useFixtureCleanup } from './support/fixture-process';
 import { eventually, request } from './support/http-client';
-import { first, isHttpServerSpan, SEED_BUCKETS_SECONDS, spansOf, startReceiver, uniqueServiceName, useReceiverCleanup } from './support/telemetry';
+import { first, isHttpServerSpan, SEED_BUCKETS_SECONDS, spansOf, startReceiver, traceparent, uniqueServiceName, useReceiverCleanup } from './support/telemetry';
 
 useFixtureCleanup();
 useReceiverCleanup();
@@ -117,5 +117,21 @@ describe('logs (pino)', () => {
     expect(traceSpanIds).toContain(record.spanId);
     expect(line).toMatchObject({ trace_id: server.traceId, span_id: record.spanId, trace_flags: '01', msg: 'handling the log route' });
     expect(logsForTrace(receiver.logs(), server.traceId)).toHaveLength(1);
+  });
+  it("an unsampled request's pino line still carries its trace id (flags 00) on stdout and in the OTLP log record", async () => {
+    const receiver = await startReceiver();
+    const serviceName = uniqueServiceName('logs-unsampled');
+    const app = await spawnFixture('express-app.cjs', { endpoint: receiver.url, serviceName });
+    const marker = `marker-${Date.now()}`;
+    const caller = traceparent(false);
+
+    expect((await request(`${app.url}/log?marker=${marker}`, { headers: { traceparent: caller.header } })).status).toBe(200);
+
+    const line = await app.waitForJsonLine((l) => l['marker'] === marker);
+    const record = first(await receiver.waitForLogs((log) => log.serviceName === serviceName && log.body === 'handling the log route'));
+    expect(line).toMatchObject({ trace_id: caller.traceId, trace_flags: '00', msg: 'handling the log route' });
+    expect(line['span_id']).toMatch(/^(?!0+$)[0-9a-f]{16}$/);
+    expect(line['span_id']).not.toBe(caller.parentSpanId);
+    expect(record).toMatchObject({ traceId: caller.traceId, spanId: line['span_id'] });
   });
 });

@@ -74,4 +74,24 @@ describe('sampling (OTEL_TRACES_SAMPLER / OTEL_TRACES_SAMPLER_ARG)', () => {
 
     expect(spansOf(receiver, serviceName)).toEqual([]);
   });
+  it('with SDK self-metrics on (OTEL_NODE_EXPERIMENTAL_SDK_METRICS), every span the sampler drops is still counted as started, DROP', async () => {
+    const receiver = await startReceiver();
+    const serviceName = uniqueServiceName('self-metrics-drop');
+    const app = await spawnFixture('http-server.cjs', {
+      endpoint: receiver.url,
+      serviceName,
+      env: { OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0', OTEL_NODE_EXPERIMENTAL_SDK_METRICS: 'true' },
+    });
+    const requests = 5;
+    for (let i = 0; i < requests; i += 1) expect((await request(`${app.url}/plain`)).status).toBe(200);
+    await stopAndFlush(app);
+
+    const started = receiver
+      .metrics()
+      .filter((p) => p.serviceName === serviceName && p.name === 'otel.sdk.span.started' && p.attributes['otel.span.sampling_result'] === 'DROP');
+    const latest = started.reduce<(typeof started)[number] | undefined>((a, p) => (a === undefined || p.timeUnixNano > a.timeUnixNano ? p : a), undefined);
+    expect(latest?.attributes['otel.span.parent.origin']).toBe('none');
+    expect(latest?.value, 'one dropped SERVER span per request').toBe(requests);
+    expect(spansOf(receiver, serviceName)).toEqual([]);
+  });
 });
