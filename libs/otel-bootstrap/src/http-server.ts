@@ -12,7 +12,7 @@ import {
   type Span,
   type TracerProvider,
 } from '@opentelemetry/api';
-import { RPCType, setRPCMetadata, suppressTracing, type RPCMetadata } from '@opentelemetry/core';
+import { RPCType, suppressTracing, type RPCMetadata } from '@opentelemetry/core';
 import { InstrumentationBase, InstrumentationNodeModuleDefinition, type InstrumentationConfig } from '@opentelemetry/instrumentation';
 import type { EventEmitter } from 'node:events';
 import type * as http from 'node:http';
@@ -20,6 +20,7 @@ import type * as https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { contentLength, normalizeMethod, requestAttributes } from './http-attributes';
 import type { IncomingTraceContext } from './config';
+import { requestContextOf } from './context';
 import { HTTP_SERVER_SCOPE, serverDuration } from './http-server-duration';
 import { droppedSpanShortcutOf, type DroppedSpanShortcut } from './traces';
 
@@ -147,7 +148,7 @@ export class HttpServerInstrumentation extends InstrumentationBase<HttpServerIns
       span.setAttributes(attributes);
     }
     const rpc: RPCMetadata = { type: RPCType.HTTP, span };
-    const requestContext = setRPCMetadata(trace.setSpan(parent, span), rpc);
+    const requestContext = requestContextOf(parent, span, rpc);
     request[kContext] = requestContext;
     response[kContext] = requestContext;
     const state: ServerSpanState = { span, rpc, method, scheme, request, startedAt: performance.now(), ended: false };
