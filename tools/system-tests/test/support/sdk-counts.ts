@@ -4,9 +4,9 @@ import type { ReceivedMetricPoint } from '@mcp/otlp-receiver';
 /**
  * The SDK's own counts (OTEL_NODE_EXPERIMENTAL_SDK_METRICS=true) of one service, from the latest
  * cumulative point of each attribute set:
- * - created: `otel.sdk.span.started` (sampled spans started) when the SDK reports it; the bootstrap
- *   does not give the TracerProvider the self-metrics MeterProvider yet, so otherwise the spans ended
- *   and handed to the batch processor: exported + dropped + queued,
+ * - created: `otel.sdk.span.started` (sampled spans started) when the SDK reports it (the bootstrap
+ *   gives the TracerProvider the self-metrics MeterProvider); where it does not, the spans ended and
+ *   handed to the batch processor: exported + dropped + queued,
  * - exported: `otel.sdk.processor.span.processed` without `error.type` (export succeeded),
  * - dropped: the same with `error.type` (`queue_full`, or the export error's name),
  * - queued: `otel.sdk.processor.span.queue.size`, capacity: `otel.sdk.processor.span.queue.capacity`.
