@@ -7,12 +7,50 @@ import { join } from 'node:path';
 
 const srcDir = join(import.meta.dirname, '..');
 
+/** What a script accepts: with it, {@link cliOptions} rejects a mistyped option before a long run. */
+export interface CliSpec {
+  /** Options that take a value (`--rounds 5`). */
+  options: readonly string[];
+  /** Options without one (`--json`). */
+  flags?: readonly string[];
+}
+
+/** The script's opening comment (its usage), without the comment marks. */
+function usageOf(script: string): string {
+  const lines = readFileSync(script, 'utf8').split('\n');
+  if (lines[0]?.startsWith('#!')) lines.shift();
+  const end = lines.findIndex((line) => !line.startsWith('//'));
+  return lines.slice(0, end === -1 ? undefined : end).map((line) => line.replace(/^\/\/ ?/, '')).join('\n') + '\n';
+}
+
+function usageError(message: string): never {
+  process.stderr.write(`${message} (--help for the usage)\n`);
+  process.exit(2);
+}
+
 /**
  * `flag('--smoke')` and `opt('--rounds', '5')` over the process arguments; `--rounds=5` counts as
- * `--rounds 5` (the form Nx passes on: `npx nx run @mcp/bench:bench-startup --rounds=5`).
+ * `--rounds 5` (the form Nx passes on: `npx nx run @mcp/bench:bench-startup --rounds=5`). `--help`
+ * prints the script's opening comment and exits. Given a `spec`, an option it does not name is an
+ * error, and the other arguments are `positionals`.
  */
-export function cliOptions(given = process.argv.slice(2)) {
+export function cliOptions(spec?: CliSpec, given = process.argv.slice(2)) {
   const argv = given.flatMap((a) => (/^--[^=]+=/.test(a) ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a]));
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(usageOf(process.argv[1] as string));
+    process.exit(0);
+  }
+  const positionals: string[] = [];
+  if (spec) {
+    for (let i = 0; i < argv.length; i++) {
+      const a = argv[i] as string;
+      if (spec.options.includes(a)) {
+        if (argv[++i] === undefined) usageError(`${a} needs a value`);
+      } else if (spec.flags?.includes(a)) continue;
+      else if (a.startsWith('-')) usageError(`unknown option ${a}; known: ${[...spec.options, ...(spec.flags ?? [])].join(', ')}`);
+      else positionals.push(a);
+    }
+  }
   function opt(name: string, fallback: string): string;
   function opt(name: string, fallback?: string): string | undefined;
   function opt(name: string, fallback?: string): string | undefined {
@@ -24,6 +62,8 @@ export function cliOptions(given = process.argv.slice(2)) {
     opt,
     /** Every value given for a repeatable option (`--env A=1 --env B=2`). */
     all: (name: string): string[] => argv.flatMap((a, i) => (a === name && argv[i + 1] !== undefined ? [argv[i + 1] as string] : [])),
+    /** The arguments that are neither an option nor its value (only with a `spec`). */
+    positionals,
   };
 }
 
