@@ -9,9 +9,12 @@
 //     [--callees REGEX]             for the functions matching REGEX: self cost, and the inclusive cost of each callee
 //
 // Self cost is per function (inlined callees count in their caller); a callee's inclusive cost is
-// callgrind's, per call site. The main thread only unless --all-threads.
+// callgrind's, per call site. The main thread only unless --all-threads. A JavaScript function's file
+// is named relative to the repository, with a preload build's folder (libs/otel-bootstrap/dist,
+// libs/otel-bootstrap/out-tsc/NAME) as libs/otel-bootstrap/<build>: --vs then lines up two builds in
+// different folders (a function that moved in the bundle still differs by its line and column).
 import { readdirSync, readFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { cliOptions } from './lib/harness.ts';
 
 const { opt, flag, positionals } = cliOptions({ options: ['--requests', '--top', '--vs', '--callees'], flags: ['--all-threads'] });
@@ -23,8 +26,12 @@ const allThreads = flag('--all-threads');
 const calleesOf = opt('--callees');
 const vs = opt('--vs');
 
-/** A perf map entry's name, its file relative to the working directory. */
-const normaliseName = (name: string): string => name.replace(`${process.cwd()}/`, '');
+const root = resolve(import.meta.dirname, '../../..');
+/** A perf map entry's name with the repository's path, and a preload build's folder, taken out. */
+const normaliseName = (name: string): string =>
+  name
+    .replaceAll(`${root}/`, '')
+    .replace(/(?:\S*\/)?libs\/otel-bootstrap\/(?!node_modules\/)(?:out-tsc\/)?[^/\s]+\//g, 'libs/otel-bootstrap/<build>/');
 
 interface Profile {
   /** Self cost per function. */
