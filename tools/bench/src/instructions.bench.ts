@@ -16,7 +16,7 @@
 //   e.g. --frameworks fastify,express --rounds 2 --variants bare,a-10,b-10
 //     --builds a=libs/otel-bootstrap/out-tsc/before,b=libs/otel-bootstrap/dist
 //
-// Needs valgrind, and the preload and @mcp/test-kit built (npx nx run-many -t build -p @mcp/otel-bootstrap @mcp/test-kit).
+// Needs valgrind and the preload built (npx nx run @mcp/otel-bootstrap:build).
 // Variants: bare, ours-100, ours-10, ours-0 (the preload at libs/otel-bootstrap/dist; -0: the ratio
 // sampler at 0, every request unsampled), NAME-100 / NAME-10 / NAME-0 for each --builds NAME=DIR.
 // Output: a table of instructions per request (main thread, all threads), the difference to bare, and
@@ -24,16 +24,18 @@
 // span was exported, and serialised, inside the window).
 // --profile DIR keeps each server's callgrind files and V8's perf map (--perf-basic-prof) there, for
 // tools/bench/src/callgrind-profile.ts (instructions per JavaScript function).
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcessByStdio } from 'node:child_process';
+import { once } from 'node:events';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { REPO_ROOT as root, spawnService, stopService } from '@mcp/test-kit/services';
+import type { Readable } from 'node:stream';
 import { cliOptions, median, progress, request, startSinkProcess } from './lib/harness.ts';
 import type { SinkStats } from './sink.ts';
 
 const here = import.meta.dirname;
+const root = resolve(here, '../../..');
 const { opt } = cliOptions({ options: ['--frameworks', '--rounds', '--warmup', '--requests', '--variants', '--builds', '--profile'] });
 const frameworks = opt('--frameworks', 'fastify,express').split(',');
 const rounds = Number(opt('--rounds', '1'));
@@ -118,29 +120,44 @@ async function measure(framework: string, variantName: string): Promise<Count> {
   const { preload, env } = variantEnv(variantName);
   const dir = mkdtempSync(join(tmpdir(), 'callgrind-'));
   const out = join(dir, 'callgrind.out');
-  const server = await spawnService(join(here, 'fixtures/load-server.cjs'), {
-    serviceName: 'bench',
-    preload: 'none',
-    prefix: ['valgrind', '--tool=callgrind', '--instr-atstart=no', '--separate-threads=yes', '--smc-check=all-non-file', `--callgrind-out-file=${out}`],
-    nodeArgs: [...(profileDir ? ['--perf-basic-prof'] : []), ...preload],
-    args: [framework],
-    env,
-    quickExport: false,
+  const childEnv: NodeJS.ProcessEnv = { ...process.env };
+  for (const key of Object.keys(childEnv)) if (key.startsWith('OTEL_')) delete childEnv[key];
+  Object.assign(childEnv, env);
+  const valgrind = ['--tool=callgrind', '--instr-atstart=no', '--separate-threads=yes', '--smc-check=all-non-file', `--callgrind-out-file=${out}`];
+  const nodeArgs = [...(profileDir ? ['--perf-basic-prof'] : []), ...preload, join(here, 'fixtures/load-server.cjs'), framework];
+  // Not @mcp/test-kit's spawnService, which opens no IPC channel: with none, all 7 ours-0 Fastify
+  // processes tried ran nextTick's slow path (BENCHMARKS.md, +70-90 k instructions per request), with
+  // one 0 of 6. The figures in BENCHMARKS.md were counted with one.
+  const child = spawn('valgrind', [...valgrind, process.execPath, ...nodeArgs], {
+    env: childEnv,
     // The isolate logs that --perf-basic-prof also writes go to the temporary directory.
     cwd: dir,
-    readyTimeoutMs: 300_000,
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  }) as ChildProcessByStdio<null, Readable, Readable>;
+  let err = '';
+  child.stderr.on('data', (d: Buffer) => (err += String(d)));
+  const port = await new Promise<number>((resolvePort, reject) => {
+    let text = '';
+    child.stdout.on('data', (d: Buffer) => {
+      text += String(d);
+      const line = text.split('\n').find((l) => l.startsWith('{"ready"'));
+      if (line) resolvePort((JSON.parse(line) as { port: number }).port);
+    });
+    child.once('exit', (code) => reject(new Error(`${framework}/${variantName} exited with ${code}\n${err}`)));
   });
-  await drive(server.port, warmupRequests);
-  const control = (...command: string[]): void => void execFileSync('callgrind_control', [...command, String(server.pid)], { stdio: 'ignore' });
+  await drive(port, warmupRequests);
+  const control = (...command: string[]): void => void execFileSync('callgrind_control', [...command, String(child.pid)], { stdio: 'ignore' });
   control('-i', 'on');
   control('-z');
   await request<SinkStats>(sink, 'reset');
-  await drive(server.port, countedRequests);
+  await drive(port, countedRequests);
   control('-d'); // written to callgrind.out.1-NN, one per thread: the counted requests only
   control('-i', 'off');
   // Exports sent inside the window reached the sink long before its end (1024 spans each).
   const exported = await request<SinkStats>(sink, 'stats');
-  await stopService(server, 120_000);
+  const exited = once(child, 'exit');
+  child.kill('SIGTERM');
+  await exited;
   const files = readdirSync(dir)
     .filter((f) => /^callgrind\.out\.1-\d+$/.test(f))
     .sort();
@@ -148,11 +165,11 @@ async function measure(framework: string, variantName: string): Promise<Count> {
   if (profileDir) {
     const name = `${framework}-${variantName}-${Date.now()}`;
     for (const f of files) copyFileSync(join(dir, f), join(profileDir, `${name}.${f.slice(f.lastIndexOf('-') + 1)}.callgrind`));
-    copyFileSync(`/tmp/perf-${server.pid}.map`, join(profileDir, `${name}.map`));
-    rmSync(`/tmp/perf-${server.pid}.map`, { force: true });
+    copyFileSync(`/tmp/perf-${child.pid}.map`, join(profileDir, `${name}.map`));
+    rmSync(`/tmp/perf-${child.pid}.map`, { force: true });
   }
   rmSync(dir, { recursive: true, force: true });
-  if (totals.length === 0 || totals.some(Number.isNaN)) throw new Error(`no callgrind totals for ${framework}/${variantName}\n${server.describe()}`);
+  if (totals.length === 0 || totals.some(Number.isNaN)) throw new Error(`no callgrind totals for ${framework}/${variantName}\n${err}`);
   // Thread 01 is the main thread (the first to run).
   return { main: (totals[0] as number) / countedRequests, all: totals.reduce((a, b) => a + b, 0) / countedRequests, exported: exported.spans / countedRequests };
 }
