@@ -15,6 +15,8 @@ if [ ! -x /usr/bin/chromium ]; then
   $sudo_ apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo_ apt-get install -y -qq chromium
 fi
+# The instructions benchmark's smoke test (tools/bench/test/instructions-smoke.test.ts) runs valgrind.
+command -v valgrind >/dev/null || { sudo_=""; [ "$(id -u)" -eq 0 ] || sudo_="sudo"; $sudo_ apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo_ apt-get install -y -qq valgrind; }
 export NX_DAEMON=false NX_NO_CLOUD=true
 npx nx sync:check
 rm -f {apps,libs,tools}/*/test-results/vitest.json
