@@ -13,6 +13,9 @@
 //   dist/chunks/<package>.js    one per package our code requires lazily: each instrumentation
 //                               (created on first require of its library), each exporter (on first
 //                               export), the b3 propagator, the container detector
+//   dist/chunks/<module>.js     our modules that load only on first export (LAZY_OWN_MODULES), with
+//                               what they alone import (the OTLP/protobuf span exporter and its
+//                               serialiser): not in the bootstrap file, which every process loads
 // Each file is evaluated package by package on first use (esbuild's lazy module wrappers, and one
 // getter per package in the shared files), so what loaded lazily before still does.
 //
@@ -49,12 +52,16 @@ const chunksDir = join(dist, 'chunks');
 const manifest = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8'));
 
 const ENTRIES = ['register', 'index'];
+/** Our modules loaded on the first export, each the entry of its own file (modules only they import are bundled into it). */
+const LAZY_OWN_MODULES = ['./otlp-protobuf-span-exporter'];
+const LAZY_OWN_ONLY = new Set(['./otlp-trace-protobuf']);
 /** Our modules, by the specifier the entries import them with ('./start'). */
 const OWN_MODULES = readdirSync(src)
   .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts') && !f.endsWith('.d.ts'))
   .map((f) => basename(f, '.ts'))
   .filter((name) => !ENTRIES.includes(name))
-  .map((name) => `./${name}`);
+  .map((name) => `./${name}`)
+  .filter((specifier) => !LAZY_OWN_MODULES.includes(specifier) && !LAZY_OWN_ONLY.has(specifier));
 
 /** Packages (and our modules) shared by several output files: each lives in its group's file, once. */
 const GROUPS = {
@@ -89,7 +96,8 @@ const WORKSPACE_PACKAGES = new Set(['@mcp/contracts']);
 const LAZY_PACKAGES = Object.keys(manifest.dependencies).filter(
   (name) => !ALWAYS_EXTERNAL.has(name) && !GROUP_OF.has(name) && !WORKSPACE_PACKAGES.has(name),
 );
-const chunkFileOf = (specifier) => join(chunksDir, `${specifier.replace(/^@opentelemetry\//, '').replace(/^@/, '').replace(/\//g, '-')}.js`);
+const chunkFileOf = (specifier) =>
+  join(chunksDir, `${specifier.replace(/^\.\//, '').replace(/^@opentelemetry\//, '').replace(/^@/, '').replace(/\//g, '-')}.js`);
 
 const BUILTINS = new Set(builtinModules);
 
@@ -137,6 +145,10 @@ function splitPlugin(outfile, ownGroup) {
         if (args.namespace === 'group' || args.namespace === 'facade') return { path: args.path, external: true };
         const specifier = args.path;
         const group = GROUP_OF.get(specifier);
+        // A lazily loaded module of ours, from another file: its own file, required when needed.
+        if (LAZY_OWN_MODULES.includes(specifier) && outfile !== chunkFileOf(specifier)) {
+          return { path: requirePath(outfile, chunkFileOf(specifier)), external: true };
+        }
         // Our modules as imported by an entry: from the bootstrap file.
         if (specifier.startsWith('.')) {
           const fromEntry = ENTRIES.some((entry) => args.importer === join(src, `${entry}.ts`));
@@ -206,6 +218,7 @@ const builds = [
   ...ENTRIES.map((entry) => ({ outfile: join(dist, `${entry}.js`), entryPoints: [join(src, `${entry}.ts`)] })),
   ...Object.entries(GROUPS).map(([group, specifiers]) => ({ outfile: join(chunksDir, `${group}.js`), stdin: groupEntry(group, specifiers), group })),
   ...LAZY_PACKAGES.map((specifier) => ({ outfile: chunkFileOf(specifier), stdin: packageEntry(specifier) })),
+  ...LAZY_OWN_MODULES.map((specifier) => ({ outfile: chunkFileOf(specifier), entryPoints: [join(src, `${specifier.slice(2)}.ts`)] })),
 ];
 
 rmSync(chunksDir, { recursive: true, force: true });

@@ -9,13 +9,15 @@ import { load } from './packages';
 /**
  * The OTLP exporters, one package per signal and protocol. They read their endpoint, headers,
  * timeout, compression and TLS settings from the environment themselves, as the specification
- * defines; only the protocol in use is ever loaded, on the first export.
+ * defines; only the protocol in use is ever loaded, on the first export. The `http/protobuf` span
+ * exporter is upstream's transport with our serialiser (otlp-protobuf-span-exporter.ts): spans are
+ * what a service exports most, and serialising them was the largest cost of a recorded request.
  */
 const OTLP = {
   traces: {
     grpc: (): SpanExporter => new (load.traceOtlpGrpc().OTLPTraceExporter)(),
     'http/json': (): SpanExporter => new (load.traceOtlpHttp().OTLPTraceExporter)(),
-    'http/protobuf': (): SpanExporter => new (load.traceOtlpProto().OTLPTraceExporter)(),
+    'http/protobuf': (): SpanExporter => load.otlpProtobufSpanExporter().createOtlpProtobufSpanExporter(),
   },
   metrics: {
     grpc: (): PushMetricExporter => new (load.metricsOtlpGrpc().OTLPMetricExporter)(),

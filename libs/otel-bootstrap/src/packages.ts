@@ -24,7 +24,6 @@ export const load = {
   prometheus: (): typeof import('@opentelemetry/exporter-prometheus') => require('@opentelemetry/exporter-prometheus'),
   traceOtlpGrpc: (): typeof import('@opentelemetry/exporter-trace-otlp-grpc') => require('@opentelemetry/exporter-trace-otlp-grpc'),
   traceOtlpHttp: (): typeof import('@opentelemetry/exporter-trace-otlp-http') => require('@opentelemetry/exporter-trace-otlp-http'),
-  traceOtlpProto: (): typeof import('@opentelemetry/exporter-trace-otlp-proto') => require('@opentelemetry/exporter-trace-otlp-proto'),
   metricsOtlpGrpc: (): typeof import('@opentelemetry/exporter-metrics-otlp-grpc') => require('@opentelemetry/exporter-metrics-otlp-grpc'),
   metricsOtlpHttp: (): typeof import('@opentelemetry/exporter-metrics-otlp-http') => require('@opentelemetry/exporter-metrics-otlp-http'),
   metricsOtlpProto: (): typeof import('@opentelemetry/exporter-metrics-otlp-proto') => require('@opentelemetry/exporter-metrics-otlp-proto'),
@@ -54,6 +53,9 @@ export const load = {
   frameworkRoutes: (): typeof import('./framework-routes') => require('./framework-routes'),
   requireHook: (): typeof import('./require-hook') => require('./require-hook'),
   esmHooks: (): typeof import('./esm-hooks') => require('./esm-hooks'),
+
+  // --- our modules loaded on first export (each in its own file of the bundle, not the bootstrap's) ---
+  otlpProtobufSpanExporter: (): typeof import('./otlp-protobuf-span-exporter') => require('./otlp-protobuf-span-exporter'),
 
   // --- the ES module loader hook (an ES module itself; Node 24 require()s it in-thread) --------
   iitmRegisterHooks: (): { register(options: { shouldInclude(url: string, specifier: string): boolean }): void } =>

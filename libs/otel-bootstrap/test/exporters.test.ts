@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { spawnFixture, stopAndFlush, useFixtureCleanup } from './support/fixture-process';
 import { eventually, request } from './support/http-client';
-import { first, isHttpServerSpan, spansOf, startReceiver, uniqueServiceName, useReceiverCleanup } from './support/telemetry';
+import { first, isHttpServerSpan, spansOf, startReceiver, traceparent, uniqueServiceName, useReceiverCleanup } from './support/telemetry';
 
 useFixtureCleanup();
 useReceiverCleanup();
@@ -32,6 +32,74 @@ describe('OTLP protocol (OTEL_EXPORTER_OTLP_PROTOCOL)', () => {
       expect(stats[signal][other], signal).toBe(0);
       expect(stats[signal].invalid, signal).toBe(0);
     }
+  });
+});
+
+describe('our OTLP/protobuf span serialiser, end to end', () => {
+  /** The fixture's rich span and its SERVER parent, exported with `protocol` (gzipped when asked) to a real receiver. */
+  async function richSpanVia(protocol: 'http/protobuf' | 'http/json', compression: 'gzip' | 'none') {
+    const receiver = await startReceiver();
+    const serviceName = uniqueServiceName(`rich-${protocol.replace('/', '-')}`);
+    const app = await spawnFixture('rich-span-app.cjs', {
+      endpoint: receiver.url,
+      serviceName,
+      env: { OTEL_EXPORTER_OTLP_PROTOCOL: protocol, OTEL_EXPORTER_OTLP_COMPRESSION: compression },
+    });
+    const parent = traceparent(true);
+    await request(`${app.url}/rich`, { headers: { traceparent: parent.header } });
+    const span = first(await receiver.waitForSpans((s) => s.serviceName === serviceName && s.name === 'rich span ✓'));
+    const server = first(await receiver.waitForSpans((s) => s.serviceName === serviceName && s.kind === 'SERVER'));
+    expect(receiver.requests.traces.invalid).toBe(0);
+    return { span, server, parent, receiver };
+  }
+
+  it('every kind of span content arrives decoded as the app recorded it, and as upstream JSON exporter sends it', async () => {
+    const ours = await richSpanVia('http/protobuf', 'gzip');
+    expect(ours.span.encoding).toBe('protobuf');
+    expect(ours.receiver.requests.traces.gzip).toBeGreaterThan(0);
+    expect(ours.span.attributes).toEqual({
+      'str.ascii': 'plain',
+      'str.unicode': 'héllo wörld, 日本語, 😀',
+      'str.empty': '',
+      'int.small': 42,
+      'int.negative': -7,
+      'int.large': 2 ** 40 + 3,
+      'double.value': 2.5,
+      bool: true,
+      'array.strings': ['a', 'β', '😀'],
+      'array.numbers': [1, 2, 3],
+      kvlist: { name: 'nested', depth: { level: 2, tags: ['x', 'y'] } },
+      bytes: Uint8Array.from([0, 1, 254, 255]),
+    });
+    expect(ours.span.events).toEqual([{ name: 'checkpoint', timeUnixNano: expect.any(BigInt), attributes: { 'event.count': 3, 'event.note': 'ünïcode' } }]);
+    expect(ours.span.links).toEqual([{ traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', traceState: 'vendor=abc', attributes: { 'link.reason': 'follows from' } }]);
+    expect(ours.span.status).toEqual({ code: 'ERROR', message: 'failed: ✗' });
+    expect(ours.span.scope).toEqual({ name: 'rich-fixture', version: '1.2.3' });
+    expect(ours.span.parentSpanId).toBe(ours.server.spanId);
+    // The SERVER span continues the caller's trace: a remote parent (flags: sampled, has-is-remote, is-remote).
+    expect(ours.server).toMatchObject({ traceId: ours.parent.traceId, parentSpanId: ours.parent.parentSpanId, flags: 0x301 });
+    expect(ours.span.flags).toBe(0x101);
+    expect(ours.span.startTimeUnixNano).toBeGreaterThan(BigInt(Date.now() - 60_000) * 1_000_000n);
+    expect(ours.span.endTimeUnixNano).toBeGreaterThanOrEqual(ours.span.startTimeUnixNano);
+
+    // The same span through upstream's JSON serialiser decodes to the same content.
+    const upstream = await richSpanVia('http/json', 'none');
+    expect(upstream.span.encoding).toBe('json');
+    const content = ({ name, kind, attributes, events, links, status, scope, flags }: typeof ours.span) => ({
+      name,
+      kind,
+      attributes,
+      events: events.map((event) => ({ ...event, timeUnixNano: 0n })),
+      links,
+      status,
+      scope,
+      flags,
+    });
+    expect(content(ours.span)).toEqual(content(upstream.span));
+    // The resource too, but for what differs between the two processes.
+    const perProcess = { 'service.name': '', 'service.instance.id': '', 'process.pid': 0 };
+    expect({ ...ours.span.resource, ...perProcess }).toEqual({ ...upstream.span.resource, ...perProcess });
+    expect(Object.keys(ours.span.resource).length).toBeGreaterThan(10);
   });
 });
 
