@@ -156,6 +156,22 @@ describe('serializeTraceExportRequest: byte for byte what otlp-transformer write
     expectUpstreamBytes(changed as ReadableSpan[]);
   });
 
+  it('lengths of four bytes (a 3 MB attribute): the output grows past its first guess, each enclosing length moves', async () => {
+    const exporter = new InMemorySpanExporter();
+    const provider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] });
+    const tracer = provider.getTracer('big');
+    tracer.startSpan('small').end();
+    const big = tracer.startSpan('big');
+    big.setAttribute('payload', 'p'.repeat(3 * 1024 * 1024));
+    big.setAttribute('payload.unicode', 'ü'.repeat(100_000));
+    big.end();
+    tracer.startSpan('after').end();
+    await provider.forceFlush();
+    const spans = exporter.getFinishedSpans();
+    expect(expectUpstreamBytes(spans).length).toBeGreaterThan(3 * 1024 * 1024);
+    expectUpstreamBytes(spans.slice(0, 1));
+  });
+
   it('a randomised corpus of 5000 spans (seeded), in batches of every size', () => {
     const random = seeded(0x15_02);
     const corpus = randomCorpus(random, 5000);

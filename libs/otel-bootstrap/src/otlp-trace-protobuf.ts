@@ -344,6 +344,9 @@ function copyOfOutput(start: number): Uint8Array {
   return new Uint8Array(out.subarray(start, pos));
 }
 
+/** Longer string values are neither remembered nor kept encoded: the cache stays small. */
+const MAX_KEPT_STRING = 256;
+
 /** Bounded: an app that makes up keys (an id in a key) must not grow it for ever. */
 const MAX_KEYS = 2048;
 const keys = new Map<string, KeyEntry>();
@@ -375,7 +378,7 @@ function writeAttributes(tag: number, attributes: Attributes): void {
 /** A length-prefixed KeyValue. */
 function writeKeyValue(entry: KeyEntry, value: unknown): void {
   const type = typeof value;
-  const primitive = type === 'string' || type === 'number' || type === 'boolean';
+  const primitive = type === 'number' || type === 'boolean' || (type === 'string' && (value as string).length <= MAX_KEPT_STRING);
   if (primitive && value === entry.lastValue && entry.encodedPair !== undefined) {
     copy(entry.encodedPair);
     return;
