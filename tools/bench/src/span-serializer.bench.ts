@@ -6,18 +6,23 @@
 // 1024 requests pays those, partly unoptimised), and the median and minimum of the second half
 // (warm). CPU time of this process, so a busy machine inflates the figures (the minimum the least).
 //
-//   node tools/bench/src/span-serializer.bench.mjs [--batches 400] [--rounds 2]
+//   node tools/bench/src/span-serializer.bench.ts [--batches 400] [--rounds 2]
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type * as Api from '@opentelemetry/api';
+import type * as Resources from '@opentelemetry/resources';
+import type * as SdkTrace from '@opentelemetry/sdk-trace';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace';
+import { cliOptions } from './lib/harness.ts';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-const args = process.argv.slice(2);
-const opt = (name, fallback) => (args.includes(name) ? args[args.indexOf(name) + 1] : fallback);
-const batches = Number(opt('--batches', 400));
-const rounds = Number(opt('--rounds', 2));
-const which = opt('--serializer', undefined);
+const root = resolve(import.meta.dirname, '../../..');
+const { opt } = cliOptions({ options: ['--batches', '--rounds', '--serializer'] });
+const batches = Number(opt('--batches', '400'));
+const rounds = Number(opt('--rounds', '2'));
+const which = opt('--serializer');
+type Serialize = (spans: ReadableSpan[]) => Uint8Array;
 
 if (which === undefined) {
   for (let round = 1; round <= rounds; round++) {
@@ -28,13 +33,13 @@ if (which === undefined) {
   }
 } else {
   const require = createRequire(resolve(root, 'libs/otel-bootstrap/package.json'));
-  const { SpanKind } = require('@opentelemetry/api');
-  const { resourceFromAttributes } = require('@opentelemetry/resources');
-  const { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } = require('@opentelemetry/sdk-trace');
-  const serialize =
+  const { SpanKind } = require('@opentelemetry/api') as typeof Api;
+  const { resourceFromAttributes } = require('@opentelemetry/resources') as typeof Resources;
+  const { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } = require('@opentelemetry/sdk-trace') as typeof SdkTrace;
+  const serialize: Serialize =
     which === 'ours'
-      ? require(resolve(root, 'libs/otel-bootstrap/dist/otlp-trace-protobuf.js')).serializeTraceExportRequest
-      : require('@opentelemetry/otlp-transformer').ProtobufTraceSerializer.serializeRequest;
+      ? (require(resolve(root, 'libs/otel-bootstrap/dist/otlp-trace-protobuf.js')) as { serializeTraceExportRequest: Serialize }).serializeTraceExportRequest
+      : (require('@opentelemetry/otlp-transformer') as { ProtobufTraceSerializer: { serializeRequest: Serialize } }).ProtobufTraceSerializer.serializeRequest;
   const exporter = new InMemorySpanExporter();
   const provider = new TracerProvider({
     resource: resourceFromAttributes({ 'service.name': 'api', 'service.version': '1.0.0', 'telemetry.sdk.language': 'nodejs', 'process.pid': process.pid, 'host.name': 'bench' }),
@@ -62,7 +67,7 @@ if (which === undefined) {
   }
   await provider.forceFlush();
   const spans = exporter.getFinishedSpans();
-  const microsPerSpan = [];
+  const microsPerSpan: number[] = [];
   let bytes = 0;
   for (let b = 0; b < batches; b++) {
     const before = process.cpuUsage();
@@ -71,8 +76,8 @@ if (which === undefined) {
     microsPerSpan.push((used.user + used.system) / spans.length);
   }
   const warm = microsPerSpan.slice(Math.floor(batches / 2)).sort((a, b) => a - b);
-  const round2 = (x) => Math.round(x * 100) / 100;
+  const round2 = (x: number): number => Math.round(x * 100) / 100;
   console.log(
-    JSON.stringify({ serializer: which, bytesPerSpan: round2(bytes / spans.length), firstBatchesMicrosPerSpan: microsPerSpan.slice(0, 6).map(round2), warmMedian: round2(warm[Math.floor(warm.length / 2)]), warmMin: round2(warm[0]) }),
+    JSON.stringify({ serializer: which, bytesPerSpan: round2(bytes / spans.length), firstBatchesMicrosPerSpan: microsPerSpan.slice(0, 6).map(round2), warmMedian: round2(warm[Math.floor(warm.length / 2)] as number), warmMin: round2(warm[0] as number) }),
   );
 }
