@@ -6,7 +6,9 @@
 // also runs bare Node loading the Node built-ins the preload loads (read off process.moduleLoadList),
 // which any server loads anyway. Variants run interleaved, round after round; medians of each
 // round's difference to bare. RSS is read from /proc/<pid>/status (VmRSS), so the fixtures need no hook.
-// Usage: node tools/bench/src/memory.bench.ts [--rounds N] [--json]
+// Usage: node tools/bench/src/memory.bench.ts [--rounds N] [--json] [--before DIR]
+// --before DIR adds our preload from another build (DIR/register.js, a copy of the old dist inside the
+// repo, as for startup.bench.ts) on both apps, interleaved with the rest, for an A/B of a change.
 import { spawn, execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { loadavg, cpus } from 'node:os';
@@ -18,6 +20,7 @@ const root = resolve(here, '../../..');
 const { flag, opt } = cliOptions();
 const rounds = Number(opt('--rounds')) || 5;
 const asJson = flag('--json');
+const before = opt('--before');
 const ours = join(root, 'libs/otel-bootstrap/dist/register.js');
 const apps = { realistic: join(here, 'fixtures/express-service.cjs'), minimal: join(here, 'fixtures/minimal-script.cjs') };
 const EXPORT_INTERVAL_MS = 1000;
@@ -84,9 +87,11 @@ const base = { NODE_DISABLE_COMPILE_CACHE: '1' };
 const variants: Variant[] = [
   { key: 'realistic-bare', name: 'realistic app, bare', argv: [apps.realistic], env: base },
   { key: 'realistic-ours', name: 'realistic app, our preload', argv: ['--require', ours, apps.realistic], env: { ...base, ...otelEnv }, baseline: 'realistic-bare' },
+  ...(before ? [{ key: 'realistic-before', name: `realistic app, before (${before})`, argv: ['--require', resolve(before, 'register.js'), apps.realistic], env: { ...base, ...otelEnv }, baseline: 'realistic-bare' }] : []),
   { key: 'minimal-bare', name: 'minimal script, bare', argv: [apps.minimal], env: base },
   { key: 'minimal-builtins', name: `minimal script, bare + the ${builtins.length} Node built-ins the preload loads`, argv: [apps.minimal], env: { ...base, PRELOAD_BUILTINS: builtins.join(',') }, baseline: 'minimal-bare' },
   { key: 'minimal-ours', name: 'minimal script, our preload', argv: ['--require', ours, apps.minimal], env: { ...base, ...otelEnv }, baseline: 'minimal-bare' },
+  ...(before ? [{ key: 'minimal-before', name: `minimal script, before (${before})`, argv: ['--require', resolve(before, 'register.js'), apps.minimal], env: { ...base, ...otelEnv }, baseline: 'minimal-bare' }] : []),
 ];
 
 const loadBefore = loadavg();
