@@ -84,6 +84,20 @@ describe('the require hook of the instrumentation base, restricted to the instru
     expect(skipsHook(inApp, '../lib/db.js')).toBe(true);
   });
 
+  it('inside a hooked package, a require whose last name no watched file has is let through; a directory on their path is not', () => {
+    restrictRequireHook();
+    hookModulesOf({ getModuleDefinitions: () => [{ name: '@redis/client', files: [{ name: '@redis/client/dist/lib/client/index.js' }] }] } as never);
+    const inRedisLib = { filename: join(dirname(requireHere.resolve('@redis/client')), 'lib', 'index.js') };
+
+    expect(skipsHook(inRedisLib, './client')).toBe(false);
+    expect(skipsHook(inRedisLib, './client/')).toBe(false);
+    expect(skipsHook(inRedisLib, './client/index')).toBe(false);
+    expect(skipsHook(inRedisLib, '../index.js')).toBe(false); // the package's main file
+    expect(skipsHook(inRedisLib, './commands/APPEND')).toBe(true);
+    expect(skipsHook(inRedisLib, './client/cache')).toBe(true);
+    expect(skipsHook(inRedisLib, '../../package.json')).toBe(true);
+  });
+
   it('with the filter, the hook still calls the instrumentations for every module it called them for without it', () => {
     restrictRequireHook();
     hookModulesOf({ getModuleDefinitions: () => [{ name: 'pg', files: [{ name: 'pg/lib/client.js' }] }] } as never);

@@ -63,9 +63,10 @@ export function hookModulesOf(instrumentation: Instrumentation): void {
       hookedPackages.set(packageName, undefined);
       continue;
     }
-    for (const file of files ?? []) packageFiles.push(normalize(file.name).slice(packageName.length + 1));
+    for (const file of files ?? []) packageFiles.push(normalize(file.name).slice(packageName.length + 1).split(sep).join('/'));
     hookedPackages.set(packageName, packageFiles);
   }
+  generation++;
 }
 
 /** What the hook looks at now (for tests and diagnostics). */
@@ -91,8 +92,22 @@ function placeOf(path: string): Place | undefined {
 
 /** Each parent module's place, looked up once: most requires come from a file that made others before. */
 const placeOfParent = new WeakMap<object, Place | null>();
-/** Each hooked package directory's main file, relative to the directory, as the hook resolves it. */
-const mainOfDirectory = new Map<string, string | null>();
+
+/**
+ * In one directory of a hooked package: the files the hook must see (its main file, as the hook
+ * resolves it, and the files the instrumentations name; package-relative, `/`-separated), and
+ * every name a require can end with to reach one of them (`client`, `client.js`, `index`, `lib`:
+ * a file's name with or without its extensions, and each directory on its path).
+ */
+interface Watched {
+  files: string[];
+  lastSegments: Set<string>;
+  /** {@link hookedPackages} as it was when this was made. */
+  generation: number;
+}
+const watchedInDirectory = new Map<string, Watched | null>();
+/** Bumped whenever {@link hookedPackages} changes. */
+let generation = 0;
 
 /**
  * Whether require-in-the-middle, given this require, would certainly return the module unchanged
@@ -102,7 +117,9 @@ const mainOfDirectory = new Map<string, string | null>();
  * names; it returns what it patched before for those same files. Decided from the id and the
  * requiring file's path alone, without touching the file system: a bare id (`pg`, `pino/file`)
  * lands in the package it names, and a relative one (`./x`, `../y`) next to its parent. Anything
- * else (`#imports`, a parent without a file name) goes to the hook.
+ * else (`#imports`, a parent without a file name) goes to the hook. (Not covered: a package
+ * installed under another package's directory name, e.g. a pnpm alias of `pg` required as `db`;
+ * the hook itself, reading the real path, would have patched it.)
  */
 export function skipsHook(parent: unknown, id: string): boolean {
   if (isBuiltin(id)) return !hookedModules.includes(id.startsWith('node:') ? id.slice(5) : id);
@@ -122,11 +139,22 @@ export function skipsHook(parent: unknown, id: string): boolean {
     place = placeOf(resolve(dirname(parentFile), id));
   }
   if (place === undefined || !hookedPackages.has(place.packageName)) return true;
-  const files = hookedPackages.get(place.packageName);
-  const main = files && mainFileOf(place);
-  if (files === undefined || main === null || main === undefined) return false;
+  const watched = watchedIn(place);
+  if (watched === null) return false;
+  // Most requires inside a hooked package end with a name none of its watched files can have.
+  const last = lastSegmentOf(id);
+  if (last !== '' && last !== '.' && last !== '..' && !watched.lastSegments.has(last)) return true;
   const relative = resolve(dirname(parentFile), id).slice(place.directory.length + 1).split(sep).join('/');
-  return relative !== '' && !mayResolveTo(relative, main) && !files.some((file) => mayResolveTo(relative, file));
+  return relative !== '' && !watched.files.some((file) => mayResolveTo(relative, file));
+}
+
+/** `client` for `./lib/client`, `lib` for `../lib/`. */
+function lastSegmentOf(id: string): string {
+  let end = id.length;
+  while (end > 0 && (id[end - 1] === '/' || id[end - 1] === sep)) end--;
+  let start = end;
+  while (start > 0 && id[start - 1] !== '/' && id[start - 1] !== sep) start--;
+  return id.slice(start, end);
 }
 
 /** Whether `./lib/client` (as `lib/client`) may resolve to `lib/client.js` or `lib/client/index.js`. */
@@ -134,19 +162,30 @@ function mayResolveTo(relative: string, file: string): boolean {
   return file.startsWith(relative) && (file.length === relative.length || file[relative.length] === '.' || file[relative.length] === '/');
 }
 
+/** What the hook must see in the package directory of `place`; null when it must see every file of it. */
+function watchedIn({ packageName, directory }: Place): Watched | null {
+  const known = watchedInDirectory.get(directory);
+  if (known !== undefined && (known === null || known.generation === generation)) return known;
+  const named = hookedPackages.get(packageName);
+  const main = named && mainFileOf(packageName, directory);
+  const watched = named && main ? { files: [main, ...named], lastSegments: new Set(named.concat(main).flatMap(namesReaching)), generation } : null;
+  watchedInDirectory.set(directory, watched);
+  return watched;
+}
+
+/** `lib`, `client`, `index`, `index.js` for `lib/client/index.js`. */
+function namesReaching(file: string): string[] {
+  return file.split('/').flatMap((segment) => segment.split('.').map((_, i, parts) => parts.slice(0, i + 1).join('.')));
+}
+
 /** The package's main file as require-in-the-middle finds it (`require.resolve` from the package directory); null if none. */
-function mainFileOf({ packageName, directory }: Place): string | null {
-  let main = mainOfDirectory.get(directory);
-  if (main === undefined) {
-    try {
-      const file = require.resolve(packageName, { paths: [directory] });
-      main = file.startsWith(directory + sep) ? file.slice(directory.length + 1).split(sep).join('/') : null;
-    } catch {
-      main = null;
-    }
-    mainOfDirectory.set(directory, main);
+function mainFileOf(packageName: string, directory: string): string | null {
+  try {
+    const file = require.resolve(packageName, { paths: [directory] });
+    return file.startsWith(directory + sep) ? file.slice(directory.length + 1).split(sep).join('/') : null;
+  } catch {
+    return null;
   }
-  return main;
 }
 
 /**
