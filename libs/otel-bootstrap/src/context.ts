@@ -2,9 +2,15 @@ import type { Context, Span, TextMapPropagator } from '@opentelemetry/api';
 import type { RPCMetadata } from '@opentelemetry/core';
 import type { ResolvedConfig } from './config';
 import { load } from './packages';
+import { holdTickObjectMaps } from './tick-maps';
 
-/** The context manager (AsyncLocalStorage) and the propagators of OTEL_PROPAGATORS, as the globals. */
+/**
+ * The context manager (AsyncLocalStorage) and the propagators of OTEL_PROPAGATORS, as the globals.
+ * First, one of Node's tick objects is held, so that `process.nextTick` stays on its fast path however
+ * many full GCs run between ticks (tick-maps.ts).
+ */
 export function installContextAndPropagation(config: ResolvedConfig): void {
+  holdTickObjectMaps();
   const api = load.api();
   const { AsyncLocalStorageContextManager } = load.contextAsyncHooks();
   api.context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
