@@ -10,7 +10,7 @@ import {
   type SamplingResult,
 } from '@opentelemetry/sdk-trace';
 import { describe, expect, it } from 'vitest';
-import { DroppedSpanShortcut, PooledRandomIdGenerator } from './traces';
+import { DroppedSpanShortcut, PooledRandomIdGenerator, STARTUP_ROOT_SPAN_NAMES, traceIdFold, traceIdRatioBound } from './traces';
 
 describe('PooledRandomIdGenerator', () => {
   it('gives lowercase hex trace ids of 16 bytes and span ids of 8, all distinct, across refills of its pool', () => {
@@ -38,12 +38,12 @@ function noting(sampler: Sampler): Sampler & { asked: { traceId: string; result:
   };
 }
 
-function providerWithShortcut(sampler: Sampler) {
+function providerWithShortcut(sampler: Sampler, rootRatio?: number) {
   const exporter = new InMemorySpanExporter();
-  const shortcut = new DroppedSpanShortcut(sampler, new PooledRandomIdGenerator());
+  const shortcut = new DroppedSpanShortcut(sampler, new PooledRandomIdGenerator(), rootRatio === undefined ? undefined : traceIdRatioBound(rootRatio));
   const provider = new TracerProvider({ sampler: shortcut.sampler, idGenerator: shortcut.idGenerator, spanProcessors: [new SimpleSpanProcessor({ exporter })] });
   const tracer = provider.getTracer('test');
-  const start = (parent: Context = ROOT_CONTEXT) => shortcut.startSpan(tracer, 'GET', SpanKind.SERVER, undefined, parent);
+  const start = (parent: Context = ROOT_CONTEXT, name = 'GET') => shortcut.startSpan(tracer, name, SpanKind.SERVER, undefined, parent);
   return { exporter, start };
 }
 
@@ -121,5 +121,85 @@ describe('DroppedSpanShortcut', () => {
     expect(trace.isSpanContextValid(span.spanContext())).toBe(false);
     expect(sampler.asked).toEqual([]);
     expect(exporter.getFinishedSpans()).toEqual([]);
+  });
+});
+
+/**
+ * The shortcut's ratio decision from a drawn trace id's bytes against sdk-trace's
+ * TraceIdRatioBasedSampler on the id's hex: the same for every id.
+ */
+describe('the ratio decision from the drawn trace id', () => {
+  const RATIOS = [0, 1e-9, 0.1, 0.25, 1 / 3, 0.5, 0.999999999, 1];
+  const upstreamSamples = (ratio: number, traceId: string) => new TraceIdRatioBasedSampler(ratio).shouldSample(ROOT_CONTEXT, traceId).decision === 2;
+
+  it('decides as sdk-trace for 300 000 random ids at each ratio', () => {
+    const ids = new PooledRandomIdGenerator();
+    const drawn = Array.from({ length: 300_000 }, () => ({ traceId: ids.generateTraceId(), fold: ids.lastTraceIdFold }));
+    for (const ratio of RATIOS) {
+      const upstream = new TraceIdRatioBasedSampler(ratio);
+      const bound = traceIdRatioBound(ratio);
+      let differing = 0;
+      let sampled = 0;
+      for (const { traceId, fold } of drawn) {
+        const ours = fold < bound;
+        if (ours !== (upstream.shouldSample(ROOT_CONTEXT, traceId).decision === 2)) differing++;
+        if (ours) sampled++;
+      }
+      expect(differing, `ratio ${ratio}`).toBe(0);
+      expect(sampled / drawn.length, `ratio ${ratio}: the share sampled`).toBeCloseTo(ratio, 2);
+    }
+  });
+
+  it('decides as sdk-trace at and around each bound, and at the extreme folds', () => {
+    const idWithWords = (words: number[]) => {
+      const bytes = Buffer.alloc(16);
+      words.forEach((word, i) => bytes.writeUInt32BE(word >>> 0, i * 4));
+      return { traceId: bytes.toString('hex'), fold: traceIdFold(bytes, 0) };
+    };
+    for (const ratio of [...RATIOS, Number.NaN, -1, 2]) {
+      const bound = traceIdRatioBound(ratio);
+      const folds = [0, 1, bound - 1, bound, bound + 1, 0x7fffffff, 0x80000000, 0xfffffffe, 0xffffffff].filter((f) => f >= 0 && f <= 0xffffffff);
+      for (const fold of folds) {
+        // The same fold reached through different words: the xor of all four is what counts.
+        for (const words of [[fold, 0, 0, 0], [0, 0, 0, fold], [fold ^ 0x12345678, 0x12345678, 0xdeadbeef, 0xdeadbeef]]) {
+          const id = idWithWords(words);
+          if (/^0+$/.test(id.traceId)) continue; // never drawn (and invalid: upstream never samples it)
+          expect(id.fold).toBe(fold >>> 0);
+          expect(id.fold < bound, `ratio ${ratio}, fold ${fold}, ${id.traceId}`).toBe(upstreamSamples(ratio, id.traceId));
+        }
+      }
+    }
+  });
+
+  it('starts root spans as the ratio sampler decides, without asking it; a span with a valid parent still asks it', () => {
+    for (const configured of [new TraceIdRatioBasedSampler(0.1), new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(0.1) })]) {
+      const sampler = noting(configured);
+      const { exporter, start } = providerWithShortcut(sampler, 0.1);
+      const roots = Array.from({ length: 2000 }, () => start());
+      const recording = roots.map((span) => span.isRecording());
+      for (const span of roots) span.end();
+      expect(sampler.asked, `${configured}: root spans are decided without it`).toEqual([]);
+      roots.forEach((span, i) => {
+        const { traceId, traceFlags } = span.spanContext();
+        expect(traceFlags === TraceFlags.SAMPLED).toBe(upstreamSamples(0.1, traceId));
+        expect(recording[i]).toBe(traceFlags === TraceFlags.SAMPLED);
+      });
+      expect(exporter.getFinishedSpans().map((span) => span.spanContext().traceId)).toEqual(
+        roots.filter((span) => span.spanContext().traceFlags === TraceFlags.SAMPLED).map((span) => span.spanContext().traceId),
+      );
+
+      start(trace.setSpanContext(ROOT_CONTEXT, remoteParent(TraceFlags.SAMPLED)));
+      expect(sampler.asked, 'a span with a valid parent: asked').toHaveLength(1);
+    }
+  });
+
+  it('leaves start-up root spans to the configured sampler (which drops them)', () => {
+    const [startupName] = STARTUP_ROOT_SPAN_NAMES;
+    const sampler = noting({ shouldSample: () => ({ decision: 0 }), toString: () => 'the start-up filter' });
+    const { start } = providerWithShortcut(sampler, 1);
+    expect(start(ROOT_CONTEXT, startupName).isRecording()).toBe(false);
+    expect(sampler.asked).toHaveLength(1);
+    expect(start(ROOT_CONTEXT, 'GET').isRecording()).toBe(true);
+    expect(sampler.asked).toHaveLength(1);
   });
 });

@@ -30,7 +30,8 @@ export function createTracerProvider(config: ResolvedConfig, resource: Resource,
   // With self-metrics the SDK counts every span it starts, dropped ones too: no shortcut then.
   const sampler = createSampler(config.sampler);
   const ids = new PooledRandomIdGenerator();
-  const shortcut = selfMetrics ? undefined : new DroppedSpanShortcut(sampler, ids);
+  const rootRatio = config.sampler.name.endsWith('traceidratio') ? traceIdRatioBound(config.sampler.ratio) : undefined;
+  const shortcut = selfMetrics ? undefined : new DroppedSpanShortcut(sampler, ids, rootRatio);
   const provider = new t.TracerProvider({
     resource,
     sampler: shortcut?.sampler ?? sampler,
@@ -58,6 +59,12 @@ export function droppedSpanShortcutOf(provider: object): DroppedSpanShortcut | u
  * decision (BENCHMARKS.md, issue 15 item 1). A span it records is started by the SDK, which gets
  * this decision and this trace id handed over through the provider's sampler and id generator
  * (`sampler`, `idGenerator` here), so the sampler is asked exactly once per span.
+ *
+ * With a ratio sampler configured (`traceidratio`, `parentbased_traceidratio`: `rootRatio`, its
+ * {@link traceIdRatioBound}), a span whose trace id is drawn here (no valid parent: the ratio
+ * decides, parent-based or not) is decided from the id's bytes, without the sampler: its decision
+ * for an id is `isValidTraceId(id) && xor of the id's four 32-bit words < bound`, and a drawn id is
+ * always valid (traces.test.ts proves the same decisions). The start-up root spans still go to it.
  */
 export class DroppedSpanShortcut {
   /** The provider's sampler: answers a decision already made for this trace id, else asks the configured one. */
@@ -70,7 +77,8 @@ export class DroppedSpanShortcut {
 
   constructor(
     private readonly configured: Sampler,
-    private readonly ids: IdGenerator,
+    private readonly ids: PooledRandomIdGenerator,
+    private readonly rootRatio?: number,
   ) {
     this.sampler = {
       shouldSample: (context, traceId, spanName, spanKind, attributes, links) => {
@@ -99,8 +107,13 @@ export class DroppedSpanShortcut {
     const parentSpanContext = trace.getSpanContext(parent);
     const validParent = parentSpanContext !== undefined && trace.isSpanContextValid(parentSpanContext) ? parentSpanContext : undefined;
     const traceId = validParent?.traceId ?? this.ids.generateTraceId();
-    // The samplers configured here read neither attributes nor links (none is given at creation).
-    const result = this.configured.shouldSample(parent, traceId, name, kind, {}, links ?? []);
+    const result =
+      validParent === undefined && this.rootRatio !== undefined && !(parentSpanContext === undefined && STARTUP_ROOT_SPAN_NAMES.has(name))
+        ? this.ids.lastTraceIdFold < this.rootRatio
+          ? this.api.RATIO_SAMPLED
+          : this.api.RATIO_DROPPED
+        : // The samplers configured here read neither attributes nor links (none is given at creation).
+          this.configured.shouldSample(parent, traceId, name, kind, {}, links ?? []);
     if (result.decision === this.api.NOT_RECORD) {
       const traceState = result.traceState ?? validParent?.traceState;
       return trace.wrapSpanContext({ traceId, spanId: this.ids.generateSpanId(), traceFlags: this.api.TRACE_FLAGS_NONE, traceState });
@@ -116,11 +129,23 @@ export class DroppedSpanShortcut {
   }
 }
 
+/**
+ * The bound sdk-trace's TraceIdRatioBasedSampler compares a trace id's folded words with: the ratio
+ * clamped to [0, 1] (not a number: 0), then 2^32 for 1, else ⌊ratio × (2^32 − 1)⌋.
+ */
+export function traceIdRatioBound(ratio: number): number {
+  const clamped = Number.isNaN(ratio) ? 0 : Math.min(Math.max(ratio, 0), 1);
+  return clamped === 1 ? 2 ** 32 : Math.floor(clamped * 0xffffffff);
+}
+
 /** What the shortcut uses of the API and core, read once (this module loads neither until the SDK starts). */
 function apiForShortcut() {
   const { trace, SamplingDecision, TraceFlags } = load.api();
   const { isTracingSuppressed } = load.core();
-  return { trace, isTracingSuppressed, NOT_RECORD: SamplingDecision.NOT_RECORD, TRACE_FLAGS_NONE: TraceFlags.NONE };
+  // The ratio sampler's answers: a decision, nothing else (no attributes, no trace state).
+  const RATIO_SAMPLED: SamplingResult = Object.freeze({ decision: SamplingDecision.RECORD_AND_SAMPLED });
+  const RATIO_DROPPED: SamplingResult = Object.freeze({ decision: SamplingDecision.NOT_RECORD });
+  return { trace, isTracingSuppressed, NOT_RECORD: SamplingDecision.NOT_RECORD, TRACE_FLAGS_NONE: TraceFlags.NONE, RATIO_SAMPLED, RATIO_DROPPED };
 }
 
 const INVALID_TRACE_ID = '0'.repeat(32);
@@ -135,9 +160,13 @@ const INVALID_SPAN_ID = '0'.repeat(16);
 export class PooledRandomIdGenerator implements IdGenerator {
   private readonly pool = Buffer.allocUnsafeSlow(8192);
   private offset = this.pool.length;
+  /** The last trace id's four 32-bit words (big-endian, as its hex reads) XORed: what a ratio sampler decides on. */
+  lastTraceIdFold = 0;
 
   generateTraceId(): string {
-    return this.next(16);
+    const id = this.next(16);
+    this.lastTraceIdFold = traceIdFold(this.pool, this.offset - 16);
+    return id;
   }
 
   generateSpanId(): string {
@@ -152,6 +181,11 @@ export class PooledRandomIdGenerator implements IdGenerator {
     const id = this.pool.toString('hex', this.offset, (this.offset += bytes));
     return id === (bytes === 16 ? INVALID_TRACE_ID : INVALID_SPAN_ID) ? this.next(bytes) : id;
   }
+}
+
+/** The four big-endian 32-bit words of the 16 bytes at `at`, XORed (unsigned). */
+export function traceIdFold(bytes: Buffer, at: number): number {
+  return (bytes.readUInt32BE(at) ^ bytes.readUInt32BE(at + 4) ^ bytes.readUInt32BE(at + 8) ^ bytes.readUInt32BE(at + 12)) >>> 0;
 }
 
 /**
