@@ -54,7 +54,7 @@ describe('the tick object held for process.nextTick', () => {
 
 /**
  * V8-level: the state of the feedback of the tick literal's five keys in a child process that warms
- * `nextTick` up, then runs three full GCs with no tick queued (V8 then collects the tick objects'
+ * `nextTick` up, then runs ten full GCs with no tick queued (V8 then collects the tick objects'
  * maps unless one is alive), then ticks again. MEGAMORPHIC is the slow path: every key defined through
  * the runtime from then on. Without the preload the same script must end MEGAMORPHIC, or this Node no
  * longer loses the maps and the held tick object has nothing left to prevent.
@@ -70,7 +70,7 @@ describe('process.nextTick after full GCs with no tick queued (V8 feedback, chil
       })();
     }
     ticks(500, () => {
-      for (let i = 0; i < 3; i++) globalThis.gc();
+      for (let i = 0; i < 10; i++) globalThis.gc();
       ticks(1000, () => new Function('f', '%DebugPrint(f)')(process.nextTick));
     });`;
   const literalFeedback = (preload: string[]): string[] => {
