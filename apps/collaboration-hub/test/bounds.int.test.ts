@@ -5,26 +5,18 @@
 // Each test prints its figure ([BOUNDS] lines).
 import { LIMITS, SOCKET_EVENTS } from '@mcp/contracts';
 import type { Participant } from '@mcp/contracts';
-import { startOtlpReceiver } from '@mcp/otlp-receiver';
 import type { OtlpReceiver } from '@mcp/otlp-receiver';
-import { appFacts, serviceEntry, spawnService, useProcessCleanup } from '@mcp/test-kit';
+import { appFacts, serviceEntry, spawnService } from '@mcp/test-kit';
 import type { ServiceProcess } from '@mcp/test-kit';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { io as connect, type Socket } from 'socket.io-client';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DEV_PAGE_ORIGINS } from '../src/config';
-import { WAIT_MS, closeClients, connectClient, disconnected, joinAndFollow, request } from './support/hub.harness';
+import { WAIT_MS, connectClient, disconnected, joinAndFollow, request, useReceiverAndClients } from './support/hub.harness';
 import type { Member } from './support/hub.harness';
 
-useProcessCleanup();
 let receiver: OtlpReceiver;
-beforeAll(async () => {
-  receiver = await startOtlpReceiver();
-});
-afterEach(() => closeClients());
-afterAll(async () => {
-  await receiver?.close();
-});
+useReceiverAndClients((started) => (receiver = started));
 
 /** The compiled hub with its deployed telemetry settings and `env` over its defaults (in-memory adapter). */
 function hubWith(env: Record<string, string>): Promise<ServiceProcess> {

@@ -1,21 +1,14 @@
-import { matchesSpan, metricPoints, renderTraceTree, startOtlpReceiver } from '@mcp/otlp-receiver';
+import { matchesSpan, metricPoints, renderTraceTree } from '@mcp/otlp-receiver';
 import type { OtlpReceiver, ReceivedSpan, SpanQuery } from '@mcp/otlp-receiver';
-import { serviceEntry, spawnService, useProcessCleanup } from '@mcp/test-kit';
+import { serviceEntry, spawnService } from '@mcp/test-kit';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { REDIS_URL, WAIT_MS, closeClients, connectClient, disconnected, nextEvent, postEvent, progressEvent, request, uniqueRedisKey } from './support/hub.harness';
+import { describe, expect, it } from 'vitest';
+import { REDIS_URL, WAIT_MS, connectClient, disconnected, nextEvent, postEvent, progressEvent, request, uniqueRedisKey, useReceiverAndClients } from './support/hub.harness';
 
 // The compiled hub as production runs it (node --require the preload), exporting to an in-process
 // OTLP receiver: what these tests assert is what the hub really exports.
-useProcessCleanup();
 let receiver: OtlpReceiver;
-beforeAll(async () => {
-  receiver = await startOtlpReceiver();
-});
-afterEach(() => closeClients());
-afterAll(async () => {
-  await receiver?.close();
-});
+useReceiverAndClients((started) => (receiver = started));
 
 /** A client-side trace context, as a browser or another service would send it. */
 function clientContext(): { traceId: string; spanId: string; traceparent: string } {

@@ -1,10 +1,14 @@
 import { SOCKET_EVENTS } from '@mcp/contracts';
 import type { Participant, SessionParticipantJoinedBroadcast, SessionParticipantLeftBroadcast } from '@mcp/contracts';
+import { startOtlpReceiver } from '@mcp/otlp-receiver';
+import type { OtlpReceiver } from '@mcp/otlp-receiver';
 import { createDrainer, listen, loggerOptions, parseConfig } from '@mcp/service-kit';
+import { useProcessCleanup } from '@mcp/test-kit';
 import pino from 'pino';
 import type { Logger } from '@mcp/service-kit';
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { io as connect } from 'socket.io-client';
 import type { Socket as ClientSocket } from 'socket.io-client';
 import { createHub } from '../../src/app';
@@ -109,6 +113,24 @@ export function connectClient(url: string, auth: Record<string, unknown> = {}): 
 export function closeClients(): void {
   for (const socket of clients) socket.disconnect();
   clients.clear();
+}
+
+/**
+ * For a file that runs the compiled hub as a child process: one in-process OTLP receiver for all its
+ * tests (handed to `use` before the first runs, closed after the last), the clients closed after each
+ * test, and the child processes stopped.
+ */
+export function useReceiverAndClients(use: (receiver: OtlpReceiver) => void): void {
+  useProcessCleanup();
+  let receiver: OtlpReceiver | undefined;
+  beforeAll(async () => {
+    receiver = await startOtlpReceiver();
+    use(receiver);
+  });
+  afterEach(() => closeClients());
+  afterAll(async () => {
+    await receiver?.close();
+  });
 }
 
 /** Emits with an ack and resolves with the ack's answer (rejects after WAIT_MS without one). */
